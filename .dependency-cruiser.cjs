@@ -72,6 +72,21 @@ module.exports = {
       to: { path: '(^|/)src/(main\\.ts|demo/)' },
     },
     {
+      name: 'config-is-pure-parsing',
+      comment:
+        'src/config is pure parsing of env vars and the --config file: it imports nothing else of ours but util.',
+      severity: 'error',
+      from: { path: '(^|/)src/config/' },
+      to: { path: '(^|/)src/(center|sip|media|store|calls|api|cluster|demo|main\\.ts)' },
+    },
+    {
+      name: 'config-for-the-shell-only',
+      comment: 'src/config is read by main, api, calls and store; the domain and the libraries take plain values.',
+      severity: 'error',
+      from: { path: '(^|/)src/(center|sip|media|util)/' },
+      to: { path: '(^|/)src/config/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},
