@@ -10,7 +10,7 @@ export type ParticipantState = (typeof PARTICIPANT_STATES)[number];
 
 export type ConversationState = 'active' | 'ended';
 
-export interface ParticipantRecord {
+export interface ParticipantView {
   readonly id: string;
   readonly purpose: ParticipantPurpose;
   readonly userId?: string;
@@ -25,33 +25,20 @@ export interface ParticipantRecord {
   readonly endTime?: string;
 }
 
-export interface ConversationRecord {
+export interface ConversationView {
   readonly id: string;
   readonly orgId: string;
   readonly state: ConversationState;
   readonly queueId?: string;
   readonly startTime: string;
   readonly endTime?: string;
-  readonly participants: readonly ParticipantRecord[];
+  readonly participants: readonly ParticipantView[];
 }
 
-export const TIMELINE_TYPES = [
-  'conversation.started',
-  'conversation.ended',
-  'participant.joined',
-  'participant.left',
-  'participant.held',
-  'participant.resumed',
-  'participant.transferred',
-  'monitor.started',
-  'monitor.ended',
-  'coach.started',
-  'coach.ended',
-  'supervision.failed',
-] as const;
-export type TimelineType = (typeof TIMELINE_TYPES)[number];
+/** The timeline entry types are the domain's event types (`src/center/conversation-events.ts`). */
+export type TimelineType = string;
 
-export interface TimelineEvent {
+export interface TimelineEntry {
   readonly type: TimelineType;
   readonly at: string;
   readonly userId?: string;

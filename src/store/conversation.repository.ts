@@ -1,10 +1,10 @@
 import type {
-  ConversationRecord,
   ConversationState,
+  ConversationView,
   ParticipantPurpose,
-  ParticipantRecord,
   ParticipantState,
-  TimelineEvent,
+  ParticipantView,
+  TimelineEntry,
   TimelineType,
 } from './conversation-types.js';
 import type { Db } from './database.js';
@@ -13,7 +13,7 @@ import type { ParticipantsTable } from './tables.js';
 function participantRow(
   orgId: string,
   conversationId: string,
-  p: ParticipantRecord,
+  p: ParticipantView,
   seq: number,
 ): ParticipantsTable {
   return {
@@ -39,7 +39,7 @@ function participantRow(
  * Writes the conversation and its participants (insert or update). Call inside a transaction
  * with the timeline events of the same change, so a change is persisted whole.
  */
-export async function saveConversation(db: Db, c: ConversationRecord): Promise<void> {
+export async function saveConversation(db: Db, c: ConversationView): Promise<void> {
   const conv = {
     state: c.state,
     queue_id: c.queueId ?? null,
@@ -52,7 +52,7 @@ export async function saveConversation(db: Db, c: ConversationRecord): Promise<v
     .onConflict((oc) => oc.column('id').doUpdateSet(conv))
     .execute();
   for (let i = 0; i < c.participants.length; i++) {
-    const row = participantRow(c.orgId, c.id, c.participants[i] as ParticipantRecord, i);
+    const row = participantRow(c.orgId, c.id, c.participants[i] as ParticipantView, i);
     const { id: _id, conversation_id: _c, org_id: _o, ...update } = row;
     await db
       .insertInto('participants')
@@ -62,7 +62,7 @@ export async function saveConversation(db: Db, c: ConversationRecord): Promise<v
   }
 }
 
-function toParticipant(r: ParticipantsTable): ParticipantRecord {
+function toParticipant(r: ParticipantsTable): ParticipantView {
   return {
     id: r.id,
     purpose: r.purpose as ParticipantPurpose,
@@ -83,7 +83,7 @@ async function load(
   db: Db,
   orgId: string,
   where: { id?: string; state?: ConversationState },
-): Promise<ConversationRecord[]> {
+): Promise<ConversationView[]> {
   let q = db.selectFrom('conversations').selectAll().where('org_id', '=', orgId);
   if (where.id) q = q.where('id', '=', where.id);
   if (where.state) q = q.where('state', '=', where.state);
@@ -102,7 +102,7 @@ async function load(
         .where('state', '=', where.state ?? 'active'),
     );
   const parts = await pq.orderBy('conversation_id').orderBy('seq').execute();
-  const byConv = new Map<string, ParticipantRecord[]>();
+  const byConv = new Map<string, ParticipantView[]>();
   for (const p of parts) {
     const list = byConv.get(p.conversation_id) ?? [];
     list.push(toParticipant(p));
@@ -124,7 +124,7 @@ export async function findConversation(
   db: Db,
   orgId: string,
   id: string,
-): Promise<ConversationRecord | undefined> {
+): Promise<ConversationView | undefined> {
   return (await load(db, orgId, { id }))[0];
 }
 
@@ -132,7 +132,7 @@ export async function listConversations(
   db: Db,
   orgId: string,
   state: ConversationState,
-): Promise<ConversationRecord[]> {
+): Promise<ConversationView[]> {
   return load(db, orgId, { state });
 }
 
@@ -140,7 +140,7 @@ export async function appendTimeline(
   db: Db,
   orgId: string,
   conversationId: string,
-  e: TimelineEvent,
+  e: TimelineEntry,
 ): Promise<void> {
   await db
     .insertInto('timeline_events')
@@ -162,7 +162,7 @@ export async function listTimeline(
   db: Db,
   orgId: string,
   conversationId: string,
-): Promise<TimelineEvent[] | undefined> {
+): Promise<TimelineEntry[] | undefined> {
   const conv = await db
     .selectFrom('conversations')
     .select('id')

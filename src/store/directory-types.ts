@@ -1,54 +1,21 @@
 /**
- * Domain types of the directory (orgs, users, phones, queues, trunks) as repositories return
- * them. DEVIATION: these belong to `src/center/` once it exports them; until then the store
- * defines them here, and `src/center` types will be aliased in.
+ * Domain types of the directory as repositories return them: the domain's own (`src/center/`)
+ * where it defines them, plus the store-only records (credentials, registrations, tokens, audit).
  */
-export const PRESENCES = [
-  'AVAILABLE',
-  'AWAY',
-  'BUSY',
-  'BREAK',
-  'MEAL',
-  'MEETING',
-  'TRAINING',
-  'OFFLINE',
-] as const;
-export type Presence = (typeof PRESENCES)[number];
+import type { Organization, PhoneKind } from '../center/org-types.js';
 
-export const ROUTING_STATUSES = ['OFF_QUEUE', 'IDLE', 'INTERACTING', 'NOT_RESPONDING'] as const;
-export type RoutingStatus = (typeof ROUTING_STATUSES)[number];
-
-export const ROLES = ['agent', 'supervisor', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
-
-export const PHONE_KINDS = ['webrtc', 'sip', 'remote'] as const;
-export type PhoneKind = (typeof PHONE_KINDS)[number];
-
-export interface Org {
-  readonly id: string;
-  readonly name: string;
-}
-
-export interface User {
-  readonly id: string;
-  readonly orgId: string;
-  readonly username: string;
-  readonly name: string;
-  readonly presence: Presence;
-  readonly routingStatus: RoutingStatus;
-  readonly roles: readonly Role[];
-}
-
-export interface Phone {
-  readonly id: string;
-  readonly orgId: string;
-  readonly userId: string;
-  readonly kind: PhoneKind;
-  /** `sip` phones: the user part of the AOR they register. */
-  readonly sipUser?: string;
-  /** `remote` phones: the number dialled through the trunk. */
-  readonly number?: string;
-}
+export type {
+  Organization as Org,
+  Phone,
+  PhoneKind,
+  Presence,
+  Role,
+  RoutingStatus,
+  User,
+} from '../center/org-types.js';
+export { PRESENCES, ROLES, ROUTING_STATUSES } from '../center/org-types.js';
+export const PHONE_KINDS: readonly PhoneKind[] = ['webrtc', 'sip', 'remote'];
+export type OrgRecord = Organization;
 
 /** What a registrar needs to challenge a `sip` phone: HA1 per algorithm (RFC 8760), never the password. */
 export interface SipCredentials {

@@ -18,6 +18,7 @@ export interface UsersTable {
   name: string;
   presence: string;
   routing_status: string;
+  routing_status_since: string;
   created_at: string;
 }
 

@@ -9,9 +9,23 @@ interface UserRow {
   name: string;
   presence: string;
   routing_status: string;
+  routing_status_since: string;
+  phone_id: string | null;
 }
 
-const COLUMNS = ['id', 'org_id', 'username', 'name', 'presence', 'routing_status'] as const;
+const COLUMNS = [
+  'users.id',
+  'users.org_id',
+  'username',
+  'name',
+  'presence',
+  'routing_status',
+  'routing_status_since',
+  'phones.id as phone_id',
+] as const;
+
+/** Users with their selected phone's id. */
+const users = (db: Db) => db.selectFrom('users').leftJoin('phones', 'phones.user_id', 'users.id');
 
 async function withRoles(db: Db, rows: UserRow[]): Promise<User[]> {
   if (rows.length === 0) return [];
@@ -38,7 +52,9 @@ async function withRoles(db: Db, rows: UserRow[]): Promise<User[]> {
     name: r.name,
     presence: r.presence as Presence,
     routingStatus: r.routing_status as RoutingStatus,
+    routingStatusSince: Date.parse(r.routing_status_since),
     roles: byUser.get(r.id) ?? [],
+    ...(r.phone_id ? { selectedPhoneId: r.phone_id } : {}),
   }));
 }
 
@@ -56,7 +72,7 @@ export interface UserInput {
 export async function upsertUser(db: Db, input: UserInput, now: string): Promise<User> {
   const existing = await db
     .selectFrom('users')
-    .select(COLUMNS)
+    .select(['id', 'org_id', 'name'])
     .where('username', '=', input.username)
     .executeTakeFirst();
   let id: string;
@@ -76,6 +92,7 @@ export async function upsertUser(db: Db, input: UserInput, now: string): Promise
         name: input.name,
         presence: 'OFFLINE',
         routing_status: 'OFF_QUEUE',
+        routing_status_since: now,
         created_at: now,
       })
       .execute();
@@ -103,29 +120,23 @@ export async function setRoles(db: Db, userId: string, roles: readonly Role[]): 
 
 /** The user `id` if it belongs to `orgId` (object-level check: another org's id is not found). */
 export async function findUser(db: Db, orgId: string, id: string): Promise<User | undefined> {
-  const row = await db
-    .selectFrom('users')
+  const row = await users(db)
     .select(COLUMNS)
-    .where('id', '=', id)
-    .where('org_id', '=', orgId)
+    .where('users.id', '=', id)
+    .where('users.org_id', '=', orgId)
     .executeTakeFirst();
   return row ? (await withRoles(db, [row]))[0] : undefined;
 }
 
 export async function findUserByUsername(db: Db, username: string): Promise<User | undefined> {
-  const row = await db
-    .selectFrom('users')
-    .select(COLUMNS)
-    .where('username', '=', username)
-    .executeTakeFirst();
+  const row = await users(db).select(COLUMNS).where('username', '=', username).executeTakeFirst();
   return row ? (await withRoles(db, [row]))[0] : undefined;
 }
 
 export async function listUsers(db: Db, orgId: string): Promise<User[]> {
-  const rows = await db
-    .selectFrom('users')
+  const rows = await users(db)
     .select(COLUMNS)
-    .where('org_id', '=', orgId)
+    .where('users.org_id', '=', orgId)
     .orderBy('username')
     .execute();
   return withRoles(db, rows);
@@ -146,10 +157,11 @@ export async function setRoutingStatus(
   orgId: string,
   id: string,
   status: RoutingStatus,
+  now: string,
 ): Promise<boolean> {
   const r = await db
     .updateTable('users')
-    .set({ routing_status: status })
+    .set({ routing_status: status, routing_status_since: now })
     .where('id', '=', id)
     .where('org_id', '=', orgId)
     .executeTakeFirst();

@@ -8,7 +8,7 @@ import {
   listTimeline,
   saveConversation,
 } from '../../src/store/conversation.repository.js';
-import type { ConversationRecord } from '../../src/store/conversation-types.js';
+import type { ConversationView } from '../../src/store/conversation-types.js';
 import type { Store } from '../../src/store/database.js';
 import { migrateDownAll, migrateToLatest } from '../../src/store/database.js';
 import { findOrg, upsertOrg } from '../../src/store/org.repository.js';
@@ -89,7 +89,7 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
     expect(await findUser(store.db, other.id, u.id)).toBeUndefined();
     expect(await setPresence(store.db, org.id, u.id, 'AVAILABLE')).toBe(true);
     expect(await setPresence(store.db, other.id, u.id, 'AWAY')).toBe(false);
-    expect(await setRoutingStatus(store.db, org.id, u.id, 'IDLE')).toBe(true);
+    expect(await setRoutingStatus(store.db, org.id, u.id, 'IDLE', T1)).toBe(true);
     expect(await findUserByUsername(store.db, 'u-alice')).toMatchObject({
       presence: 'AVAILABLE',
       routingStatus: 'IDLE',
@@ -195,7 +195,7 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
 
   it('saves conversations with participants and a timeline, in one transaction, scoped by org', async () => {
     const org = await upsertOrg(store.db, 'Conv Inc', T0);
-    const conv: ConversationRecord = {
+    const conv: ConversationView = {
       id: `c-${dialect.name}`,
       orgId: org.id,
       state: 'active',

@@ -19,6 +19,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('presence', 'text', (c) => c.notNull())
     .addColumn('routing_status', 'text', (c) => c.notNull())
+    .addColumn('routing_status_since', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('users_org').on('users').column('org_id').execute();
