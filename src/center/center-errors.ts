@@ -2,7 +2,8 @@ import { type Catalogue, errorFactory } from '../util/catalogued-error.js';
 
 /**
  * The domain's error catalogue. Codes are stable: API clients and the console key on them.
- * Supervision refusals are those of CONTRACT.md §4.
+ * Supervision refusals are those of CONTRACT.md §4; the others are the domain's own.
+ * Every decision that throws one of these leaves the conversation exactly as it was.
  */
 export const errorCatalogue = {
   PERMISSION_DENIED: { http: 403, description: 'The caller lacks the permission this action needs (R1).' },
@@ -24,6 +25,20 @@ export const errorCatalogue = {
     http: 409,
     description: 'The cap of simultaneous monitors on this call is reached (R7).',
   },
+  INVALID_STATE: {
+    http: 409,
+    description: 'The command makes no sense in the current state of the conversation, participant or user.',
+  },
+  PARTICIPANT_NOT_FOUND: { http: 404, description: 'No participant with this id in the conversation.' },
+  USER_ALREADY_IN_CONVERSATION: {
+    http: 409,
+    description: 'The user already takes part in this conversation (as a party or a supervisor).',
+  },
+  NO_AGENT_AVAILABLE: {
+    http: 409,
+    description: 'No queue member is on queue, idle, available and free to take the call.',
+  },
+  INVALID_COMMAND: { http: 400, description: 'The command is malformed (unknown type or bad field).' },
 } as const satisfies Catalogue;
 
 export type CenterErrorCode = keyof typeof errorCatalogue;
