@@ -18,6 +18,8 @@ export interface DigestRequest {
   readonly method: string;
   /** The Request-URI as received (the `uri` parameter must equal it). */
   readonly requestUri: string;
+  /** When the `uri` parameter differs textually from `requestUri`: is it the same URI (RFC 3261 §19.1.4)? */
+  readonly uriMatches?: (digestUri: string) => boolean;
   /** Every Authorization (or Proxy-Authorization) header value of the request. */
   readonly credentials: readonly string[];
   /** The source IP address (the lockout key). */
@@ -140,7 +142,7 @@ export class DigestServer {
       cnonce !== undefined &&
       cnonce.length > 0;
     // RFC 7616 §3.4.6: the server "MUST ... check that the request-uri ... is the same as the request-target".
-    if (!wellFormed || uri !== request.requestUri) {
+    if (!wellFormed || (uri !== request.requestUri && request.uriMatches?.(uri) !== true)) {
       return this.rejected('SIP_AUTH_FAILED', source, username, 'malformed-credentials');
     }
 
