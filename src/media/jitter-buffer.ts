@@ -1,0 +1,275 @@
+/**
+ * An adaptive jitter buffer for one RTP source of fixed-duration frames (20 ms of G.711).
+ *
+ * Packets are copied into preallocated slots indexed by extended sequence number; the media
+ * worker's 20 ms tick pops exactly one frame per call. It reorders, conceals a single loss by
+ * repeating the previous frame, drops late and duplicate packets, resynchronises on a sequence
+ * jump or SSRC change, keeps its depth between `minDepth` and `maxDepth` frames (20–60 ms) from the
+ * measured jitter and recent underruns, and absorbs clock drift: a sender slower than our tick
+ * causes an underrun (one re-buffered frame), a faster one makes the buffer grow, and the excess
+ * frame is dropped after it persisted for `drainAfterTicks` ticks.
+ *
+ * States:
+ *
+ *     ┌───────────┐ depth ≥ target  ┌─────────┐
+ *     │ buffering │────────────────►│ playing │
+ *     └───────────┘◄────────────────└─────────┘
+ *          ▲          underrun / resync   │
+ *          └──────────────────────────────┘
+ */
+
+export enum JitterState {
+  Buffering = 'buffering',
+  Playing = 'playing',
+}
+
+export enum PushResult {
+  Accepted = 0,
+  Late = 1,
+  Duplicate = 2,
+  /** Accepted after flushing the buffer: SSRC change or a sequence jump beyond the buffer. */
+  Resync = 3,
+  /** Payload longer than a slot: dropped. */
+  TooLong = 4,
+}
+
+export enum PopResult {
+  /** `frame` holds the next frame. */
+  Frame = 0,
+  /** The next frame is lost but later ones arrived: `frame` holds the previous frame again. */
+  Concealed = 1,
+  /** Nothing to play (buffering, underrun, or more than one consecutive loss). */
+  Missing = 2,
+}
+
+export interface JitterBufferOptions {
+  capacity?: number;
+  maxPayload?: number;
+  frameMs?: number;
+  minDepth?: number;
+  maxDepth?: number;
+  drainAfterTicks?: number;
+}
+
+export interface JitterBufferStats {
+  accepted: number;
+  late: number;
+  duplicates: number;
+  resyncs: number;
+  concealed: number;
+  missing: number;
+  /** Frames lost (never arrived before their playout). */
+  lost: number;
+  /** Frames dropped to absorb drift, plus oversize packets. */
+  dropped: number;
+  underruns: number;
+}
+
+const SEQ_BASE = 1 << 24;
+
+export class JitterBuffer {
+  readonly capacity: number;
+  readonly frameMs: number;
+  readonly minDepth: number;
+  readonly maxDepth: number;
+  private readonly drainAfterTicks: number;
+  private readonly slots: Uint8Array[];
+  private readonly slotLength: Int32Array;
+  private readonly slotSeq: Float64Array;
+  private state = JitterState.Buffering;
+  private ssrc = -1;
+  private started = false;
+  private playSeq = 0;
+  private highestSeq = 0;
+  private excessTicks = 0;
+  private underrunBoost = 0;
+  private boostTicks = 0;
+  private consecutiveMisses = 0;
+  /** Jitter estimate in ms, fed by the owner (RFC 3550 interarrival jitter). */
+  jitterMs = 0;
+  /** The frame returned by the last `pop` (a view into a slot; valid until the next `push`). */
+  frame: Uint8Array;
+  frameLength = 0;
+  private readonly last: Uint8Array;
+  private lastLength = 0;
+  readonly stats: JitterBufferStats = {
+    accepted: 0,
+    late: 0,
+    duplicates: 0,
+    resyncs: 0,
+    concealed: 0,
+    missing: 0,
+    lost: 0,
+    dropped: 0,
+    underruns: 0,
+  };
+
+  constructor(opts: JitterBufferOptions = {}) {
+    this.capacity = opts.capacity ?? 16;
+    const maxPayload = opts.maxPayload ?? 320;
+    this.frameMs = opts.frameMs ?? 20;
+    this.minDepth = opts.minDepth ?? 1;
+    this.maxDepth = opts.maxDepth ?? 3;
+    this.drainAfterTicks = opts.drainAfterTicks ?? 25;
+    this.slots = Array.from({ length: this.capacity }, () => new Uint8Array(maxPayload));
+    this.slotLength = new Int32Array(this.capacity);
+    this.slotSeq = new Float64Array(this.capacity).fill(-1);
+    this.last = new Uint8Array(maxPayload);
+    this.frame = this.last;
+  }
+
+  get currentState(): JitterState {
+    return this.state;
+  }
+
+  /** The depth the buffer aims for, in frames (minDepth..maxDepth). */
+  get targetDepth(): number {
+    const fromJitter = 1 + Math.ceil((2 * this.jitterMs) / this.frameMs);
+    const t = Math.max(fromJitter, this.minDepth) + this.underrunBoost;
+    return Math.min(t, this.maxDepth);
+  }
+
+  /** Frames buffered from the playout point up to the highest received. */
+  get depth(): number {
+    return this.started ? Math.max(0, this.highestSeq - this.playSeq + 1) : 0;
+  }
+
+  private enter(next: JitterState): void {
+    this.state = next;
+    this.excessTicks = 0;
+  }
+
+  private slotOf(ext: number): number {
+    return ext % this.capacity;
+  }
+
+  /** Copies one packet's payload in. Allocation-free. */
+  push(ssrc: number, seq: number, payload: Uint8Array, offset: number, length: number): PushResult {
+    const slotBuf = this.slots[0]!;
+    if (length > slotBuf.length) {
+      this.stats.dropped++;
+      return PushResult.TooLong;
+    }
+    let result = PushResult.Accepted;
+    if (!this.started || ssrc !== this.ssrc) {
+      if (this.started) result = PushResult.Resync;
+      this.restart(ssrc, SEQ_BASE + seq);
+    }
+    // Extend the 16-bit sequence number relative to the highest seen (handles wrap at 65535).
+    const delta = ((seq - (this.highestSeq & 0xffff) + 0x18000) & 0xffff) - 0x8000;
+    let ext = this.highestSeq + delta;
+    if (ext < this.playSeq) {
+      this.stats.late++;
+      return PushResult.Late;
+    }
+    if (ext >= this.playSeq + this.capacity) {
+      // A jump beyond the buffer: the sender restarted or a long outage. Start over from here.
+      this.restart(ssrc, SEQ_BASE + seq);
+      ext = this.highestSeq;
+      result = PushResult.Resync;
+    }
+    const i = this.slotOf(ext);
+    if (this.slotSeq[i] === ext) {
+      this.stats.duplicates++;
+      return PushResult.Duplicate;
+    }
+    this.slots[i]!.set(payload.subarray(offset, offset + length));
+    this.slotLength[i] = length;
+    this.slotSeq[i] = ext;
+    if (ext > this.highestSeq) this.highestSeq = ext;
+    this.stats.accepted++;
+    return result;
+  }
+
+  private restart(ssrc: number, ext: number): void {
+    if (this.started) this.stats.resyncs++;
+    this.ssrc = ssrc;
+    this.started = true;
+    this.playSeq = ext;
+    this.highestSeq = ext;
+    this.slotSeq.fill(-1);
+    this.consecutiveMisses = 0;
+    this.enter(JitterState.Buffering);
+  }
+
+  /** Takes the frame for this tick. Allocation-free. */
+  pop(): PopResult {
+    if (this.boostTicks > 0 && --this.boostTicks === 0 && this.underrunBoost > 0) this.underrunBoost--;
+    if (!this.started) return this.miss();
+    if (this.state === JitterState.Buffering) {
+      if (this.depth < this.targetDepth) return this.miss();
+      // Skip leading holes so playout starts on a real frame.
+      while (this.slotSeq[this.slotOf(this.playSeq)] !== this.playSeq && this.playSeq < this.highestSeq) {
+        this.playSeq++;
+      }
+      this.enter(JitterState.Playing);
+    }
+    if (this.playSeq > this.highestSeq) {
+      // Underrun: the sender is late, slower than our clock, or stopped. Re-buffer, a bit deeper.
+      this.stats.underruns++;
+      if (this.underrunBoost < this.maxDepth) this.underrunBoost++;
+      this.boostTicks = 250;
+      this.enter(JitterState.Buffering);
+      return this.miss();
+    }
+    // Drift: a faster sender keeps the buffer above target; drop one frame now and then.
+    if (this.depth > this.targetDepth + 1) {
+      if (++this.excessTicks >= this.drainAfterTicks) {
+        this.excessTicks = 0;
+        if (this.slotSeq[this.slotOf(this.playSeq)] === this.playSeq) this.stats.dropped++;
+        else this.stats.lost++;
+        this.playSeq++;
+      }
+    } else {
+      this.excessTicks = 0;
+    }
+    const i = this.slotOf(this.playSeq);
+    const seq = this.playSeq++;
+    if (this.slotSeq[i] === seq) {
+      this.slotSeq[i] = -1;
+      const len = this.slotLength[i]!;
+      this.last.set(this.slots[i]!.subarray(0, len));
+      this.lastLength = len;
+      this.frame = this.last;
+      this.frameLength = len;
+      this.consecutiveMisses = 0;
+      return PopResult.Frame;
+    }
+    this.stats.lost++;
+    // Conceal a single loss by repeating the previous frame; a longer gap plays nothing.
+    if (this.consecutiveMisses++ === 0 && this.lastLength > 0) {
+      this.stats.concealed++;
+      this.frame = this.last;
+      this.frameLength = this.lastLength;
+      return PopResult.Concealed;
+    }
+    return this.miss();
+  }
+
+  private miss(): PopResult {
+    this.stats.missing++;
+    this.frameLength = 0;
+    return PopResult.Missing;
+  }
+
+  /** Forgets everything (renegotiation). */
+  reset(): void {
+    this.started = false;
+    this.ssrc = -1;
+    this.slotSeq.fill(-1);
+    this.lastLength = 0;
+    this.underrunBoost = 0;
+    this.enter(JitterState.Buffering);
+  }
+
+  dump(): Record<string, unknown> {
+    return {
+      state: this.state,
+      ssrc: this.ssrc,
+      depth: this.depth,
+      targetDepth: this.targetDepth,
+      jitterMs: this.jitterMs,
+      ...this.stats,
+    };
+  }
+}

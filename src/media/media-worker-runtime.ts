@@ -1,0 +1,161 @@
+/**
+ * Everything one media worker does, independent of how it is hosted: it owns its legs' sockets and
+ * its port sub-range, runs the 20 ms mixer clock, and answers the engine's requests. The thread
+ * entry (`media-worker.ts`) only wires `parentPort` to `handle()`.
+ */
+import type { Clock, TimerHandle } from '../util/clock.js';
+import { FrameTicker } from './frame-ticker.js';
+import { mediaError } from './media-errors.js';
+import type { LegDescription, LegStats } from './media-types.js';
+import { Mixer } from './mixer.js';
+import { PortAllocator } from './port-allocator.js';
+import { type LegHost, RtpLeg } from './rtp-leg.js';
+import { RtpView } from './rtp-packet.js';
+import type { WorkerInit, WorkerMessage, WorkerRequest } from './worker-protocol.js';
+
+const RTCP_INTERVAL_MS = 5000;
+
+export type WorkerLog = (
+  level: 'debug' | 'info' | 'warn' | 'error',
+  msg: string,
+  obj?: Record<string, unknown>,
+) => void;
+
+export class MediaWorkerRuntime implements LegHost {
+  readonly view = new RtpView();
+  private readonly legs = new Map<string, RtpLeg>();
+  private readonly mixer = new Mixer();
+  private readonly ports: PortAllocator;
+  private readonly ticker: FrameTicker;
+  private rtcpTimer: TimerHandle | undefined;
+  private closed = false;
+  private tickErrors = 0;
+
+  constructor(
+    private readonly init: WorkerInit,
+    private readonly clock: Clock,
+    private readonly log: WorkerLog,
+  ) {
+    this.ports = new PortAllocator(init.host, init.portRange);
+    this.ticker = new FrameTicker(clock, 20, () => this.tick());
+    this.ticker.start();
+    this.armRtcp();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  private tick(): void {
+    try {
+      this.mixer.tick();
+    } catch (err) {
+      // The mixer is written not to throw; if it ever does, keep the clock running and say so once.
+      if (this.tickErrors++ === 0) this.log('error', 'mixer tick failed', { err: String(err) });
+    }
+  }
+
+  private armRtcp(): void {
+    this.rtcpTimer = this.clock.setTimer(RTCP_INTERVAL_MS, () => {
+      for (const leg of this.legs.values()) {
+        try {
+          leg.sendRtcpReport();
+        } catch {
+          // a send failure on one leg must not stop the others
+        }
+      }
+      if (!this.closed) this.armRtcp();
+    });
+  }
+
+  relayEvent(from: RtpLeg, packet: Buffer): void {
+    const listeners = this.mixer.listenersOf(from.id);
+    for (let i = 0; i < listeners.length; i++) (listeners[i] as RtpLeg).emitEvent(packet, this.view);
+  }
+
+  private leg(id: string): RtpLeg {
+    const leg = this.legs.get(id);
+    if (!leg) throw mediaError('MEDIA_LEG_NOT_FOUND', `no leg ${id}`);
+    return leg;
+  }
+
+  async handle(req: WorkerRequest): Promise<unknown> {
+    if (this.closed && req.op !== 'close') throw mediaError('MEDIA_ENGINE_CLOSED');
+    switch (req.op) {
+      case 'createLeg':
+        return this.createLeg(req.desc);
+      case 'updateLeg':
+        this.leg(req.id).update(req.update);
+        this.mixer.legChanged();
+        return null;
+      case 'setPlan':
+        this.mixer.setPlan(req.group, req.plan);
+        return null;
+      case 'closeLeg': {
+        const leg = this.legs.get(req.id);
+        if (!leg) return null; // closing twice is fine
+        this.legs.delete(req.id);
+        this.mixer.removeLeg(req.id);
+        leg.close();
+        this.ports.release(leg.port);
+        if (![...this.legs.values()].some((l) => l.group === leg.group)) this.mixer.clearPlan(leg.group);
+        return null;
+      }
+      case 'stats':
+        return this.leg(req.id).stats();
+      case 'allStats':
+        return [...this.legs.values()].map((l) => l.stats()) satisfies LegStats[];
+      case 'dump':
+        return this.dump();
+      case 'close':
+        this.close();
+        return null;
+    }
+  }
+
+  private async createLeg(desc: LegDescription): Promise<{ port: number }> {
+    if (this.legs.has(desc.id)) throw mediaError('MEDIA_LEG_EXISTS', `leg ${desc.id} exists`);
+    if (desc.codec !== 'PCMU' && desc.codec !== 'PCMA') {
+      throw mediaError('MEDIA_BAD_LEG_OPTIONS', `unsupported codec ${String(desc.codec)}`);
+    }
+    if (desc.ptime !== undefined && desc.ptime !== 20) {
+      throw mediaError('MEDIA_BAD_LEG_OPTIONS', `unsupported ptime ${String(desc.ptime)}`);
+    }
+    const { port, rtp, rtcp } = await this.ports.allocate();
+    if (this.legs.has(desc.id) || this.closed) {
+      rtp.close();
+      rtcp.close();
+      this.ports.release(port);
+      throw mediaError(this.closed ? 'MEDIA_ENGINE_CLOSED' : 'MEDIA_LEG_EXISTS');
+    }
+    const leg = new RtpLeg(desc, port, rtp, rtcp, this);
+    this.legs.set(desc.id, leg);
+    this.mixer.addLeg(leg);
+    return { port };
+  }
+
+  dump(): Record<string, unknown> {
+    return {
+      index: this.init.index,
+      portRange: this.init.portRange,
+      portsInUse: this.ports.inUse,
+      ticks: this.ticker.ticks,
+      skippedTicks: this.ticker.skipped,
+      tickErrors: this.tickErrors,
+      mixer: this.mixer.dump(),
+      legs: [...this.legs.values()].map((l) => l.dump()),
+    };
+  }
+
+  /** Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ticker.stop();
+    this.clock.clearTimer(this.rtcpTimer);
+    for (const leg of this.legs.values()) leg.close();
+    this.legs.clear();
+  }
+}
+
+export type { WorkerMessage };

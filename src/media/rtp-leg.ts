@@ -1,0 +1,331 @@
+/**
+ * One RTP endpoint inside a media worker: its UDP sockets (RTP on an even port, RTCP on the next),
+ * symmetric RTP with strict source after latching, receive statistics and the jitter buffer that
+ * feeds the mixer, and the outgoing stream (own SSRC, continuous sequence and timestamps whatever
+ * the mixer feeds it: forwarded, mixed or silence).
+ */
+
+import { randomBytes } from 'node:crypto';
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { type G711Codec, PAYLOAD_TYPE } from './g711.js';
+import { JitterBuffer } from './jitter-buffer.js';
+import { checkLegTransition, LegState } from './leg-state.js';
+import type { LegDescription, LegStats, LegUpdate, RemoteAddress } from './media-types.js';
+import type { MixerLeg } from './mixer.js';
+import { ntpFromUnixMs, parseRtcpCompound, RTCP_RR, RTCP_SR, serializeRtcpReport } from './rtcp-packet.js';
+import { parseRtp, RTP_HEADER_SIZE, RtpParse, type RtpView, writeRtpHeader } from './rtp-packet.js';
+import { RtpReceiveStats } from './rtp-receive-stats.js';
+import type { Direction } from './sdp-audio.js';
+import { FRAME_SAMPLES } from './system-source.js';
+
+const OUT_RING = 8;
+const MAX_OUT = RTP_HEADER_SIZE + 320;
+
+/** What the leg needs from its worker. */
+export interface LegHost {
+  now(): number;
+  /** Shared parse view (one per worker: parsing is synchronous). */
+  readonly view: RtpView;
+  /** RFC 4733 events are relayed immediately, outside the tick. */
+  relayEvent(from: RtpLeg, packet: Buffer): void;
+}
+
+export class RtpLeg implements MixerLeg {
+  readonly id: string;
+  readonly group: string;
+  codec: G711Codec;
+  telephoneEventPt: number | undefined;
+  direction: Direction;
+  readonly jb = new JitterBuffer();
+  private state = LegState.Idle;
+  private remote: RemoteAddress | undefined;
+  private latchedAddress = '';
+  private latchedPort = 0;
+  private rtcpPeer: RemoteAddress | undefined;
+  private readonly rx = new RtpReceiveStats();
+  private readonly out: Buffer[];
+  private outIndex = 0;
+  private readonly ssrc: number;
+  private seq: number;
+  private ts: number;
+  private marker = true;
+  private eventSrcTs = -1;
+  private eventOutTs = 0;
+  private readonly counters = {
+    packetsIn: 0,
+    bytesIn: 0,
+    packetsOut: 0,
+    bytesOut: 0,
+    malformed: 0,
+    unexpectedPayloadType: 0,
+    strictSourceDrops: 0,
+    telephoneEvents: 0,
+  };
+  private remoteReport: LegStats['remoteReport'] = null;
+
+  constructor(
+    desc: LegDescription,
+    readonly port: number,
+    private readonly rtp: Socket,
+    private readonly rtcp: Socket,
+    private readonly host: LegHost,
+  ) {
+    this.id = desc.id;
+    this.group = desc.group;
+    this.codec = desc.codec;
+    this.telephoneEventPt = desc.telephoneEventPt;
+    this.direction = desc.direction ?? 'sendrecv';
+    const rnd = randomBytes(10);
+    this.ssrc = rnd.readUInt32BE(0);
+    this.seq = rnd.readUInt16BE(4);
+    this.ts = rnd.readUInt32BE(6);
+    this.out = Array.from({ length: OUT_RING }, () => Buffer.alloc(MAX_OUT));
+    if (desc.remote) this.setRemote(desc.remote);
+    rtp.on('message', (msg, rinfo) => this.onRtp(msg, rinfo));
+    rtcp.on('message', (msg, rinfo) => this.onRtcp(msg, rinfo));
+    // A socket error (e.g. ICMP port unreachable surfaced on send) must never kill the worker.
+    rtp.on('error', () => {});
+    rtcp.on('error', () => {});
+  }
+
+  get currentState(): LegState {
+    return this.state;
+  }
+
+  private transition(to: LegState): void {
+    checkLegTransition(this.id, this.state, to);
+    this.state = to;
+  }
+
+  private setRemote(remote: RemoteAddress | undefined): void {
+    this.remote = remote && remote.port > 0 && remote.address !== '0.0.0.0' ? { ...remote } : undefined;
+    this.latchedAddress = '';
+    this.latchedPort = 0;
+    this.rtcpPeer = undefined;
+    this.transition(this.remote ? LegState.Signalled : LegState.Idle);
+  }
+
+  /** Renegotiation: applies the changes and restarts latching. */
+  update(u: LegUpdate): void {
+    if (u.codec && u.codec !== this.codec) {
+      this.codec = u.codec;
+      this.jb.reset();
+    }
+    if (u.direction) this.direction = u.direction;
+    if (u.telephoneEventPt !== undefined) this.telephoneEventPt = u.telephoneEventPt ?? undefined;
+    this.setRemote(u.remote === undefined ? this.remote : (u.remote ?? undefined));
+  }
+
+  private get receiving(): boolean {
+    return this.direction === 'sendrecv' || this.direction === 'recvonly';
+  }
+  private get sending(): boolean {
+    return this.direction === 'sendrecv' || this.direction === 'sendonly';
+  }
+
+  private onRtp(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.state === LegState.Closed) return;
+    const view = this.host.view;
+    const st = parseRtp(msg, msg.length, view);
+    if (st !== RtpParse.OK) {
+      if (st === RtpParse.RTCP_RANGE)
+        this.onRtcp(msg, rinfo); // RFC 5761 rtcp-mux
+      else this.counters.malformed++;
+      return;
+    }
+    const pt = view.payloadType;
+    const isEvent = pt === this.telephoneEventPt;
+    if (!isEvent && pt !== PAYLOAD_TYPE[this.codec]) {
+      this.counters.unexpectedPayloadType++;
+      return;
+    }
+    // Strict source: only a valid packet of ours may latch; after that, only that source is heard.
+    if (this.state === LegState.Latched) {
+      if (rinfo.port !== this.latchedPort || rinfo.address !== this.latchedAddress) {
+        this.counters.strictSourceDrops++;
+        return;
+      }
+    } else if (this.state === LegState.Signalled && rinfo.address !== this.remote!.address) {
+      this.counters.strictSourceDrops++;
+      return;
+    } else {
+      this.latchedAddress = rinfo.address;
+      this.latchedPort = rinfo.port;
+      this.transition(LegState.Latched);
+    }
+    if (!this.receiving) return;
+    if (isEvent) {
+      this.counters.telephoneEvents++;
+      this.host.relayEvent(this, msg);
+      return;
+    }
+    if (view.payloadLength !== FRAME_SAMPLES) {
+      // DEVIATION(RFC 3551 §4.5): only 20 ms G.711 frames (ptime 20) are accepted.
+      this.counters.malformed++;
+      return;
+    }
+    this.counters.packetsIn++;
+    this.counters.bytesIn += msg.length;
+    if (!this.rx.update(view.ssrc, view.sequence, view.timestamp, this.host.now())) return;
+    this.jb.jitterMs = this.rx.jitterMs;
+    this.jb.push(view.ssrc, view.sequence, msg, view.payloadOffset, view.payloadLength);
+  }
+
+  private destination(): boolean {
+    return this.state === LegState.Latched || this.remote !== undefined;
+  }
+
+  /** Sends one audio frame to the peer (called by the mixer each tick). */
+  emit(payload: Uint8Array, offset: number, length: number): void {
+    if (this.state === LegState.Closed || !this.sending || !this.destination()) {
+      this.advance();
+      return;
+    }
+    const buf = this.out[this.outIndex]!;
+    this.outIndex = (this.outIndex + 1) % OUT_RING;
+    writeRtpHeader(buf, this.marker, PAYLOAD_TYPE[this.codec], this.seq, this.ts, this.ssrc);
+    this.marker = false;
+    for (let i = 0; i < length; i++) buf[RTP_HEADER_SIZE + i] = payload[offset + i]!;
+    this.advance();
+    this.send(buf, RTP_HEADER_SIZE + length);
+  }
+
+  private advance(): void {
+    this.seq = (this.seq + 1) & 0xffff;
+    this.ts = (this.ts + FRAME_SAMPLES) >>> 0;
+  }
+
+  private send(buf: Buffer, length: number): void {
+    const latched = this.state === LegState.Latched;
+    const port = latched ? this.latchedPort : this.remote!.port;
+    const address = latched ? this.latchedAddress : this.remote!.address;
+    this.counters.packetsOut++;
+    this.counters.bytesOut += length;
+    this.rtp.send(buf, 0, length, port, address);
+  }
+
+  /**
+   * RFC 4733 §2.5.1.5 passthrough: the event keeps its payload; it is re-stamped into this leg's
+   * stream (our SSRC and sequence; one timestamp per event, the one current when the event began).
+   */
+  emitEvent(packet: Buffer, view: RtpView): void {
+    if (this.telephoneEventPt === undefined || !this.sending || !this.destination()) return;
+    if (this.state === LegState.Closed) return;
+    if (view.timestamp !== this.eventSrcTs) {
+      this.eventSrcTs = view.timestamp;
+      this.eventOutTs = this.ts;
+    }
+    const buf = this.out[this.outIndex]!;
+    this.outIndex = (this.outIndex + 1) % OUT_RING;
+    const len = Math.min(view.payloadLength, MAX_OUT - RTP_HEADER_SIZE);
+    writeRtpHeader(buf, view.marker, this.telephoneEventPt, this.seq, this.eventOutTs, this.ssrc);
+    packet.copy(buf, RTP_HEADER_SIZE, view.payloadOffset, view.payloadOffset + len);
+    this.seq = (this.seq + 1) & 0xffff;
+    this.send(buf, RTP_HEADER_SIZE + len);
+  }
+
+  private onRtcp(msg: Buffer, rinfo: RemoteInfo): void {
+    if (this.state !== LegState.Latched || rinfo.address !== this.latchedAddress) {
+      if (this.state === LegState.Latched) this.counters.strictSourceDrops++;
+      return;
+    }
+    const reports = parseRtcpCompound(msg);
+    if (!reports) {
+      this.counters.malformed++;
+      return;
+    }
+    this.rtcpPeer ??= { address: rinfo.address, port: rinfo.port };
+    for (const r of reports) {
+      for (const b of r.reports) {
+        if (b.ssrc !== this.ssrc) continue;
+        this.remoteReport = {
+          fractionLost: b.fractionLost / 256,
+          cumulativeLost: b.cumulativeLost,
+          jitterMs: (b.jitter * 1000) / 8000,
+        };
+      }
+    }
+  }
+
+  /** RFC 3550 §6.4: an SR if we sent since the last report, else an RR. Called every few seconds. */
+  sendRtcpReport(): void {
+    if (this.state !== LegState.Latched && this.remote === undefined) return;
+    const peer =
+      this.rtcpPeer ??
+      (this.state === LegState.Latched
+        ? { address: this.latchedAddress, port: this.latchedPort + 1 }
+        : { address: this.remote!.address, port: this.remote!.port + 1 });
+    const blocks =
+      this.rx.ssrc === -1
+        ? []
+        : [
+            {
+              ssrc: this.rx.ssrc,
+              fractionLost: this.rx.takeFractionLost(),
+              cumulativeLost: this.rx.cumulativeLost,
+              extendedHighestSeq: this.rx.extendedHighestSeq,
+              jitter: this.rx.jitter,
+              lastSr: 0,
+              delaySinceLastSr: 0,
+            },
+          ];
+    const ntp = ntpFromUnixMs(this.host.now());
+    const sending = this.counters.packetsOut > 0;
+    const pkt = serializeRtcpReport({
+      type: sending ? RTCP_SR : RTCP_RR,
+      ssrc: this.ssrc,
+      sender: {
+        ntpMsw: ntp.msw,
+        ntpLsw: ntp.lsw,
+        rtpTimestamp: this.ts,
+        packetCount: this.counters.packetsOut,
+        octetCount: this.counters.bytesOut,
+      },
+      reports: blocks,
+    });
+    this.rtcp.send(pkt, peer.port, peer.address);
+  }
+
+  stats(): LegStats {
+    const jb = this.jb.stats;
+    const latched = this.state === LegState.Latched;
+    return {
+      id: this.id,
+      state: this.state,
+      port: this.port,
+      peer: latched ? { address: this.latchedAddress, port: this.latchedPort } : (this.remote ?? null),
+      ...this.counters,
+      lost: this.rx.cumulativeLost,
+      jitterMs: Math.round(this.rx.jitterMs * 100) / 100,
+      late: jb.late,
+      duplicates: jb.duplicates,
+      dropped: jb.dropped,
+      concealed: jb.concealed,
+      ssrcChanges: this.rx.ssrcChanges,
+      remoteReport: this.remoteReport,
+    };
+  }
+
+  dump(): Record<string, unknown> {
+    return {
+      ...this.stats(),
+      group: this.group,
+      codec: this.codec,
+      direction: this.direction,
+      jb: this.jb.dump(),
+    };
+  }
+
+  /** Idempotent. */
+  close(): void {
+    if (this.state === LegState.Closed) return;
+    this.transition(LegState.Closed);
+    for (const s of [this.rtp, this.rtcp]) {
+      try {
+        s.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
