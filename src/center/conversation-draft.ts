@@ -170,6 +170,10 @@ export function leave(d: Draft, p: DraftParticipant, reason: LeaveReason): void 
   setParticipantState(d, p, 'disconnected');
   p.endReason = reason;
   d.events.push(participantLeft(d.env.now, d.id, { ...about(p), reason }));
+  if (isParty(p) && !d.participants.some((q) => isParty(q) && isLive(q))) {
+    endConversation(d); // its sessions end `conversation-ended`, not `target-left`
+    return;
+  }
   for (const s of d.participants) {
     if (
       isSupervisor(s) &&
@@ -185,7 +189,6 @@ export function leave(d: Draft, p: DraftParticipant, reason: LeaveReason): void 
   ) {
     d.consult = undefined;
   }
-  if (isParty(p) && !d.participants.some((q) => isParty(q) && isLive(q))) endConversation(d);
 }
 
 /** Ends the conversation: every remaining leg ends, sessions end `conversation-ended` (R11). */

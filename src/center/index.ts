@@ -5,11 +5,14 @@
 export * from './center-errors.js';
 export * from './conversation-commands.js';
 export * from './conversation-events.js';
+export * from './conversation-machine.js';
 export * from './conversation-start.js';
 export * from './conversation-types.js';
 export * from './decide.js';
 export * from './hearing-plan.js';
 export * from './org-types.js';
 export * from './permissions.js';
+export * from './routing.js';
+export * from './routing-status.js';
 export * from './scoped-view.js';
 export { checkSupervisionStart } from './supervision-rules.js';
