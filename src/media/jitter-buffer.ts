@@ -210,7 +210,7 @@ export class JitterBuffer {
       if (this.underrunBoost < this.maxDepth) this.underrunBoost++;
       this.boostTicks = 250;
       this.enter(JitterState.Buffering);
-      return this.miss();
+      return this.conceal();
     }
     // Drift: a faster sender keeps the buffer above target; drop one frame now and then.
     if (this.depth > this.targetDepth + 1) {
@@ -236,7 +236,11 @@ export class JitterBuffer {
       return PopResult.Frame;
     }
     this.stats.lost++;
-    // Conceal a single loss by repeating the previous frame; a longer gap plays nothing.
+    return this.conceal();
+  }
+
+  /** Conceals a single missing frame by repeating the previous one; a longer gap plays nothing. */
+  private conceal(): PopResult {
     if (this.consecutiveMisses++ === 0 && this.lastLength > 0) {
       this.stats.concealed++;
       this.frame = this.last;
