@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { JitterBuffer, JitterState, PopResult, PushResult } from './jitter-buffer.js';
+
+const frame = (n: number) => new Uint8Array(160).fill(n & 0xff);
+function push(jb: JitterBuffer, seq: number, mark = seq, ssrc = 1): PushResult {
+  return jb.push(ssrc, seq & 0xffff, frame(mark), 0, 160);
+}
+/** Pops until a frame comes (or n tries); returns the marks of the frames played. */
+function play(jb: JitterBuffer, n: number): (number | 'C' | '-')[] {
+  const out: (number | 'C' | '-')[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = jb.pop();
+    out.push(r === PopResult.Frame ? jb.frame[0]! : r === PopResult.Concealed ? 'C' : '-');
+  }
+  return out;
+}
+
+describe('JitterBuffer', () => {
+  it('reorders packets that arrive out of order', () => {
+    const jb = new JitterBuffer({ minDepth: 2 });
+    for (const s of [10, 12, 11, 13]) push(jb, s);
+    expect(play(jb, 4)).toEqual([10, 11, 12, 13]);
+    expect(jb.currentState).toBe(JitterState.Playing);
+  });
+
+  it('conceals a single loss by repeating the previous frame, and plays nothing for a longer gap', () => {
+    const jb = new JitterBuffer({ minDepth: 1 });
+    for (const s of [1, 2, 4, 7, 8]) push(jb, s);
+    expect(play(jb, 8)).toEqual([1, 2, 'C', 4, 'C', '-', 7, 8]);
+    expect(jb.stats.lost).toBe(3);
+    expect(jb.stats.concealed).toBe(2);
+  });
+
+  it('drops duplicates and late packets, and counts them', () => {
+    const jb = new JitterBuffer({ minDepth: 1 });
+    push(jb, 100);
+    expect(push(jb, 100)).toBe(PushResult.Duplicate);
+    push(jb, 101);
+    expect(play(jb, 2)).toEqual([100, 101]);
+    expect(push(jb, 99)).toBe(PushResult.Late);
+    expect(push(jb, 100)).toBe(PushResult.Late);
+    expect(jb.stats).toMatchObject({ duplicates: 1, late: 2 });
+  });
+
+  it('plays straight across the 16-bit sequence wrap', () => {
+    const jb = new JitterBuffer({ minDepth: 1 });
+    const seqs = [65533, 65534, 65535, 65536, 65537, 65538];
+    const out: (number | 'C' | '-')[] = [];
+    for (const s of seqs) {
+      push(jb, s, s - 65530);
+      out.push(...play(jb, 1));
+    }
+    expect(out).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(jb.stats.resyncs).toBe(0);
+  });
+
+  it('restarts on an SSRC change without playing the old stream', () => {
+    const jb = new JitterBuffer({ minDepth: 1 });
+    push(jb, 500, 1, 111);
+    push(jb, 501, 2, 111);
+    expect(play(jb, 1)).toEqual([1]);
+    expect(push(jb, 7, 50, 222)).toBe(PushResult.Resync);
+    push(jb, 8, 51, 222);
+    expect(play(jb, 2)).toEqual([50, 51]);
+    expect(jb.stats.resyncs).toBe(1);
+  });
+
+  it('resynchronises on a sequence jump beyond its capacity', () => {
+    const jb = new JitterBuffer({ minDepth: 1 });
+    push(jb, 1, 1);
+    play(jb, 1);
+    expect(push(jb, 5000, 9)).toBe(PushResult.Resync);
+    expect(play(jb, 1)).toEqual([9]);
+  });
+
+  it('adapts its depth to jitter within 20–60 ms', () => {
+    const jb = new JitterBuffer();
+    jb.jitterMs = 0;
+    expect(jb.targetDepth).toBe(1);
+    jb.jitterMs = 8;
+    expect(jb.targetDepth).toBe(2);
+    jb.jitterMs = 200;
+    expect(jb.targetDepth).toBe(3);
+  });
+
+  it('absorbs a slower sender with one concealed frame per underrun', () => {
+    const jb = new JitterBuffer({ minDepth: 1 });
+    let seq = 0;
+    const out: (number | 'C' | '-')[] = [];
+    // The sender delivers 9 frames per 10 ticks (10 % slow, exaggerated drift).
+    for (let t = 0; t < 100; t++) {
+      if (t % 10 !== 9) push(jb, seq, seq++);
+      out.push(...play(jb, 1));
+    }
+    expect(jb.stats.underruns).toBeGreaterThan(0);
+    const played = out.filter((x) => typeof x === 'number');
+    expect(played).toEqual([...played].sort((a, b) => (a as number) - (b as number)));
+    expect(new Set(played).size).toBe(played.length);
+  });
+
+  it('absorbs a faster sender by dropping a frame once the excess persists', () => {
+    const jb = new JitterBuffer({ minDepth: 1, drainAfterTicks: 5 });
+    let seq = 0;
+    for (let t = 0; t < 200; t++) {
+      push(jb, seq, seq++);
+      if (t % 5 === 0) push(jb, seq, seq++); // 20 % fast
+      play(jb, 1);
+    }
+    expect(jb.stats.dropped).toBeGreaterThan(0);
+    expect(jb.depth).toBeLessThanOrEqual(jb.capacity);
+    expect(jb.stats.resyncs).toBe(0);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { decodeRtp, parseRtp, RtpParse, RtpView, serializeRtp } from './rtp-packet.js';
+
+describe('RTP packet', () => {
+  it('round-trips real bytes, including CSRCs, extension and padding', () => {
+    const bytes = Buffer.from('80000001000000a0deadbeef' + 'ff'.repeat(160), 'hex');
+    const p = decodeRtp(bytes);
+    expect(p).toMatchObject({ payloadType: 0, sequence: 1, timestamp: 160, ssrc: 0xdeadbeef, marker: false });
+    expect(serializeRtp(p as Exclude<typeof p, RtpParse>)).toEqual(bytes);
+    const full = serializeRtp({
+      marker: true,
+      payloadType: 101,
+      sequence: 65535,
+      timestamp: 0xffffffff,
+      ssrc: 1,
+      csrcs: [2, 3],
+      extension: { profile: 0xbede, data: Uint8Array.from([1, 2, 3, 4]) },
+      payload: Uint8Array.from([9, 8, 7]),
+      padding: 5,
+    });
+    expect(full.toString('hex').slice(0, 8)).toBe('b2e5ffff');
+    const back = decodeRtp(full);
+    expect(back).toMatchObject({
+      marker: true,
+      payloadType: 101,
+      sequence: 65535,
+      timestamp: 0xffffffff,
+      csrcs: [2, 3],
+      padding: 5,
+    });
+    expect(serializeRtp(back as Exclude<typeof back, RtpParse>)).toEqual(full);
+  });
+
+  it('rejects short, wrong-version, bad-padding, overrunning and RTCP-range datagrams', () => {
+    const v = new RtpView();
+    const ok = Buffer.from('80000001000000a0deadbeef00', 'hex');
+    const check = (hex: string | Buffer) => {
+      const b = typeof hex === 'string' ? Buffer.from(hex, 'hex') : hex;
+      return parseRtp(b, b.length, v);
+    };
+    expect(check(ok)).toBe(RtpParse.OK);
+    expect(check('8000')).toBe(RtpParse.TOO_SHORT);
+    expect(check('40000001000000a0deadbeef00')).toBe(RtpParse.BAD_VERSION);
+    expect(check('a0000001000000a0deadbeef0100')).toBe(RtpParse.BAD_PADDING); // count 0
+    expect(check('a0000001000000a0deadbeef01ff')).toBe(RtpParse.BAD_PADDING); // count > payload
+    expect(check('8f000001000000a0deadbeef00')).toBe(RtpParse.BAD_CSRC);
+    expect(check('90000001000000a0deadbeef0000ffff')).toBe(RtpParse.BAD_EXTENSION);
+    expect(check('80c80001000000a0deadbeef00')).toBe(RtpParse.RTCP_RANGE);
+  });
+
+  it('never throws on random bytes', () => {
+    const v = new RtpView();
+    for (let i = 0; i < 2000; i++) {
+      const b = Buffer.from(
+        Array.from({ length: Math.floor(Math.random() * 40) }, () => Math.floor(Math.random() * 256)),
+      );
+      const st = parseRtp(b, b.length, v);
+      if (st === RtpParse.OK) expect(v.payloadOffset + v.payloadLength).toBeLessThanOrEqual(b.length);
+    }
+  });
+});
