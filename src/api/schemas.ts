@@ -1,0 +1,209 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const strict = { additionalProperties: false } as const;
+
+/** A string enum typed as the union of its values. */
+const enumOf = <T extends string>(values: readonly T[]) =>
+  Type.Unsafe<T>({ type: 'string', enum: [...values] });
+
+export const ErrorBody = Type.Object(
+  { error: Type.Object({ code: Type.String(), message: Type.String() }, strict) },
+  { ...strict, $id: 'Error' },
+);
+
+const Presence = enumOf([
+  'AVAILABLE',
+  'AWAY',
+  'BUSY',
+  'BREAK',
+  'MEAL',
+  'MEETING',
+  'TRAINING',
+  'OFFLINE',
+] as const);
+const RoutingStatus = enumOf(['OFF_QUEUE', 'IDLE', 'INTERACTING', 'NOT_RESPONDING'] as const);
+
+export const LoginBody = Type.Object(
+  {
+    username: Type.String({ minLength: 1, maxLength: 200 }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+  },
+  strict,
+);
+export const LoginReply = Type.Object({ accessToken: Type.String(), expiresIn: Type.Integer() }, strict);
+
+export const UserBody = Type.Object(
+  {
+    id: Type.String(),
+    username: Type.String(),
+    name: Type.String(),
+    presence: Presence,
+    routingStatus: RoutingStatus,
+    roles: Type.Array(Type.String()),
+    permissions: Type.Array(Type.String()),
+    selectedPhone: Type.Optional(Type.Object({ id: Type.String(), kind: Type.String() })),
+  },
+  strict,
+);
+export const PresenceBody = Type.Object({ presence: Presence }, strict);
+export const PresenceReply = Type.Object({ id: Type.String(), presence: Presence }, strict);
+export const RoutingStatusBody = Type.Object(
+  { status: Type.Union([Type.Literal('IDLE'), Type.Literal('OFF_QUEUE')]) },
+  strict,
+);
+export const RoutingStatusReply = Type.Object({ id: Type.String(), status: RoutingStatus }, strict);
+
+export const QueueBody = Type.Object(
+  { id: Type.String(), name: Type.String(), number: Type.String() },
+  strict,
+);
+export const QueueList = Type.Object({ entities: Type.Array(QueueBody) }, strict);
+export const MemberList = Type.Object(
+  {
+    entities: Type.Array(
+      Type.Object(
+        { id: Type.String(), name: Type.String(), presence: Presence, routingStatus: RoutingStatus },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+export const Participant = Type.Object(
+  {
+    id: Type.String(),
+    purpose: enumOf(['customer', 'agent', 'acd', 'monitor', 'coach'] as const),
+    userId: Type.Optional(Type.String()),
+    name: Type.String(),
+    address: Type.Optional(Type.String()),
+    state: enumOf(['alerting', 'connected', 'held', 'disconnected'] as const),
+    held: Type.Boolean(),
+    muted: Type.Boolean(),
+    monitoredParticipantId: Type.Optional(Type.String()),
+    coachedParticipantId: Type.Optional(Type.String()),
+    connectedTime: Type.Optional(Type.String()),
+    endTime: Type.Optional(Type.String()),
+  },
+  strict,
+);
+export const Conversation = Type.Object(
+  {
+    id: Type.String(),
+    state: Type.Union([Type.Literal('active'), Type.Literal('ended')]),
+    startTime: Type.String(),
+    endTime: Type.Optional(Type.String()),
+    queueId: Type.Optional(Type.String()),
+    participants: Type.Array(Participant),
+  },
+  strict,
+);
+export const ConversationList = Type.Object(
+  {
+    entities: Type.Array(Conversation),
+    pageSize: Type.Integer(),
+    pageNumber: Type.Integer(),
+    total: Type.Integer(),
+  },
+  strict,
+);
+export const ListQuery = Type.Object(
+  {
+    state: Type.Optional(Type.Literal('active')),
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    pageNumber: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  strict,
+);
+export const IdParam = (names: string[]) =>
+  Type.Object(
+    Object.fromEntries(names.map((n) => [n, Type.String({ minLength: 1, maxLength: 100 })])),
+    strict,
+  );
+
+export const ParticipantPatch = Type.Object(
+  {
+    held: Type.Optional(Type.Boolean()),
+    muted: Type.Optional(Type.Boolean()),
+    state: Type.Optional(Type.Literal('disconnected')),
+    mode: Type.Optional(Type.Union([Type.Literal('monitor'), Type.Literal('coach')])),
+  },
+  { ...strict, minProperties: 1, maxProperties: 1 },
+);
+export const TransferBody = Type.Object(
+  {
+    userId: Type.Optional(Type.String({ minLength: 1 })),
+    queueId: Type.Optional(Type.String({ minLength: 1 })),
+    address: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { ...strict, minProperties: 1, maxProperties: 1 },
+);
+export const SuperviseBody = Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, strict);
+export const SuperviseReply = Type.Object({ participantId: Type.String(), state: Type.String() }, strict);
+
+export const Timeline = Type.Object(
+  {
+    entities: Type.Array(
+      Type.Object(
+        {
+          type: Type.String(),
+          at: Type.String(),
+          userId: Type.Optional(Type.String()),
+          participantId: Type.Optional(Type.String()),
+          targetParticipantId: Type.Optional(Type.String()),
+          reason: Type.Optional(Type.String()),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+export const AuditList = Type.Object(
+  {
+    entities: Type.Array(
+      Type.Object(
+        {
+          id: Type.Integer(),
+          at: Type.String(),
+          actorUserId: Type.String(),
+          action: Type.String(),
+          outcome: Type.String(),
+          code: Type.Optional(Type.String()),
+          conversationId: Type.Optional(Type.String()),
+          participantId: Type.Optional(Type.String()),
+          targetParticipantId: Type.Optional(Type.String()),
+          sourceAddress: Type.Optional(Type.String()),
+          reason: Type.Optional(Type.String()),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+export const ProvisionReply = Type.Object({ orgId: Type.String() }, strict);
+export const InboundBody = Type.Object(
+  {
+    queueId: Type.String({ minLength: 1 }),
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    address: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  strict,
+);
+
+export type ParticipantPatchT = Static<typeof ParticipantPatch>;
+export type TransferBodyT = Static<typeof TransferBody>;
+
+/** The provisioning document of CONTRACT.md §2 (validated in depth by `validateProvisioning`). */
+export const ProvisionBodySchema = Type.Object(
+  {
+    org: Type.Object({ name: Type.String() }),
+    trunks: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    queues: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    users: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+  },
+  strict,
+);

@@ -1,0 +1,163 @@
+import { randomUUID } from 'node:crypto';
+import type pino from 'pino';
+import {
+  type ConversationCommand,
+  type ConversationRecord,
+  centerError,
+  type Decision,
+  type DecisionEnv,
+  decide,
+  hearingPlan,
+  startInboundConversation,
+} from '../../center/index.js';
+import { appendTimeline, findConversation, saveConversation } from '../../store/conversation.repository.js';
+import type { ConversationView } from '../../store/conversation-types.js';
+import type { Db } from '../../store/database.js';
+import { findQueue } from '../../store/queue.repository.js';
+import type { Clock } from '../../util/clock.js';
+import { appError } from './app-errors.js';
+import type { CallSideEffects } from './call-side-effects.js';
+import { toConversationView, toTimelineEntry } from './conversation-view.js';
+import type { NotificationBus } from './notification-bus.js';
+
+interface Live {
+  record: ConversationRecord;
+  queueId: string | undefined;
+  /** The view as last persisted (served to readers without touching the store). */
+  view: ConversationView;
+  /** Commands on one conversation run one after the other. */
+  tail: Promise<unknown>;
+}
+
+export interface ConversationServiceDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly bus: NotificationBus;
+  readonly effects: CallSideEffects;
+  readonly log: pino.Logger;
+}
+
+/**
+ * Holds the live conversations (center state), applies center commands, persists every change
+ * (conversation, participants, timeline — one transaction) before acknowledging, then publishes
+ * it on the bus and hands the new hearing plan to the media port.
+ */
+export class ConversationService {
+  private readonly live = new Map<string, Live>();
+  private closed = false;
+
+  constructor(private readonly deps: ConversationServiceDeps) {}
+
+  private env(): DecisionEnv {
+    return { now: this.deps.clock.now(), newId: randomUUID };
+  }
+
+  /** SPEC §4: a customer calls a queue's number and waits in the queue. */
+  async startInbound(
+    orgId: string,
+    queueId: string,
+    customer: { name: string; address?: string },
+  ): Promise<ConversationView> {
+    const queue = await findQueue(this.deps.db, orgId, queueId);
+    if (!queue) throw appError('NOT_FOUND', `no queue ${queueId}`);
+    const d = startInboundConversation(
+      { orgId, customer, queue: { id: queue.id, name: queue.name } },
+      this.env(),
+    );
+    const entry: Live = {
+      record: d.conversation,
+      queueId,
+      view: toConversationView(d.conversation, queueId),
+      tail: Promise.resolve(),
+    };
+    await this.commit(entry, d);
+    return entry.view;
+  }
+
+  /**
+   * Applies one command to the conversation `conversationId` of `orgId` (another org's id is
+   * NOT_FOUND). Domain refusals are thrown as center `CataloguedError`s and change nothing.
+   */
+  async apply(orgId: string, conversationId: string, command: ConversationCommand): Promise<Decision> {
+    const entry = this.live.get(conversationId);
+    if (!entry || entry.record.orgId !== orgId) {
+      const stored = await findConversation(this.deps.db, orgId, conversationId);
+      if (stored) throw this.ended(conversationId);
+      throw appError('NOT_FOUND', `no conversation ${conversationId}`);
+    }
+    const run = entry.tail.then(async () => {
+      if (!this.live.has(conversationId)) throw this.ended(conversationId);
+      const d = decide(entry.record, command, this.env());
+      await this.commit(entry, d);
+      return d;
+    });
+    entry.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private ended(id: string) {
+    return decideError(id);
+  }
+
+  private async commit(entry: Live, d: Decision): Promise<void> {
+    if (this.closed) throw new Error('ConversationService is closed');
+    const view = toConversationView(d.conversation, entry.queueId);
+    const { db } = this.deps;
+    await db.transaction().execute(async (tx) => {
+      await saveConversation(tx, view);
+      for (const e of d.events) await appendTimeline(tx, view.orgId, view.id, toTimelineEntry(e));
+    });
+    const agentUserIds = new Set<string>();
+    for (const p of [...entry.record.participants, ...d.conversation.participants]) {
+      if (p.purpose === 'agent' && p.userId) agentUserIds.add(p.userId);
+    }
+    entry.record = d.conversation;
+    entry.view = view;
+    if (d.conversation.state === 'ended') this.live.delete(view.id);
+    else this.live.set(view.id, entry);
+    this.deps.effects.applyHearingPlan(hearingPlan(d.conversation));
+    this.deps.bus.publish({
+      conversation: d.conversation,
+      events: d.events,
+      ...(entry.queueId ? { queueId: entry.queueId } : {}),
+      agentUserIds: [...agentUserIds],
+    });
+  }
+
+  /** The live record (center state) of an active conversation in `orgId`. */
+  record(orgId: string, id: string): ConversationRecord | undefined {
+    const e = this.live.get(id);
+    return e && e.record.orgId === orgId ? e.record : undefined;
+  }
+
+  /** An active conversation's view, or an ended one from the store; undefined for another org. */
+  async get(orgId: string, id: string): Promise<ConversationView | undefined> {
+    const e = this.live.get(id);
+    if (e) return e.record.orgId === orgId ? e.view : undefined;
+    return findConversation(this.deps.db, orgId, id);
+  }
+
+  /** Active conversations of `orgId` (served from memory, in start order). */
+  *active(orgId: string): Iterable<ConversationView> {
+    for (const e of this.live.values()) if (e.record.orgId === orgId) yield e.view;
+  }
+
+  /** Every live record (for cross-conversation rules such as R5 "busy"). */
+  *records(): Iterable<ConversationRecord> {
+    for (const e of this.live.values()) yield e.record;
+  }
+
+  dump(): { live: number; ids: string[] } {
+    return { live: this.live.size, ids: [...this.live.keys()] };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await Promise.allSettled([...this.live.values()].map((e) => e.tail));
+    this.closed = true;
+  }
+}
+
+function decideError(id: string) {
+  return centerError('CONVERSATION_NOT_IN_PROGRESS', `conversation ${id} has ended`);
+}
