@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerSet, startBaresip, startSipp } from '../support/sip-peers.js';
 
@@ -12,6 +14,38 @@ describe('test/support/sip-peers', () => {
       await startSipp({ scenario: 'uac', remote: `127.0.0.1:${uas.localPort}`, calls: 1 }),
     );
     expect((await uac.finished(20_000)).code, peers.describe()).toBe(0);
+  });
+
+  const scenario = (name: string) => readFileSync(join(import.meta.dirname, 'scenarios', name), 'utf8');
+
+  it('our uac-call scenario completes against SIPp uas, also with 10 % packets lost', async () => {
+    for (const lost of [undefined, 10]) {
+      const uas = peers.add(await startSipp({ scenario: 'uas', calls: 3, ...(lost ? { lost } : {}) }));
+      const uac = peers.add(
+        await startSipp({
+          scenario: scenario('uac-call.xml'),
+          remote: `127.0.0.1:${uas.localPort}`,
+          calls: 3,
+          service: 'bob',
+          ...(lost ? { lost } : {}),
+        }),
+      );
+      expect((await uac.finished(30_000)).code, peers.describe()).toBe(0);
+    }
+  });
+
+  it('our uac-cancel scenario completes against a ringing SIPp callee (487)', async () => {
+    const uas = peers.add(await startSipp({ scenario: scenario('uas-ring-then-cancelled.xml'), calls: 1 }));
+    const uac = peers.add(
+      await startSipp({
+        scenario: scenario('uac-cancel.xml'),
+        remote: `127.0.0.1:${uas.localPort}`,
+        calls: 1,
+        service: 'bob',
+      }),
+    );
+    expect((await uac.finished(20_000)).code, peers.describe()).toBe(0);
+    expect((await uas.finished(20_000)).code, peers.describe()).toBe(0);
   });
 
   it('two baresips call each other directly and both see the call established and closed', async () => {
