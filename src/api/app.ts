@@ -33,10 +33,12 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
     loggerInstance: o.logger.child({ module: 'api' }),
     disableRequestLogging: true,
     bodyLimit: o.bodyLimit ?? 256 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as FastifyInstance;
   app.decorateRequest('principal', undefined);
   app.setErrorHandler(errorHandler);
+  // JSON only: any other body is UNSUPPORTED_MEDIA_TYPE (415).
+  app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((req, reply) => {
     void reply
       .status(404)

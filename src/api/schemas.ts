@@ -110,8 +110,9 @@ export const ConversationList = Type.Object(
 export const ListQuery = Type.Object(
   {
     state: Type.Optional(Type.Literal('active')),
-    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
-    pageNumber: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** 1-100 (default 25); query strings are not coerced, hence the pattern. */
+    pageSize: Type.Optional(Type.String({ pattern: '^(100|[1-9][0-9]?)$' })),
+    pageNumber: Type.Optional(Type.String({ pattern: '^[1-9][0-9]{0,5}$' })),
   },
   strict,
 );
