@@ -19,11 +19,16 @@ export interface HearingPlan {
 
 const NOBODY: readonly string[] = Object.freeze([]);
 
-/** Appends to a lazily created list (most legs hear one voice or none). */
-function add(list: string[] | undefined, id: string): string[] {
-  if (list === undefined) return [id];
-  list.push(id);
-  return list;
+/**
+ * Scratch space for one leg's voices, reused across calls (the function stays pure: the scratch never
+ * escapes; each leg gets an exact-size copy, one allocation, or the shared empty list).
+ */
+const scratch: string[] = [];
+
+function take(n: number): readonly string[] {
+  if (n === 0) return NOBODY;
+  const out = scratch.slice(0, n);
+  return out;
 }
 
 /**
@@ -70,7 +75,7 @@ function isVoiceParty(p: ParticipantRecord): boolean {
 function partyLeg(ps: readonly ParticipantRecord[], l: ParticipantRecord): LegPlan {
   // A held participant is alone in its own island: no voice, hold music.
   if (l.state === 'held') return { participantId: l.id, hears: NOBODY, system: 'music' };
-  let hears: string[] | undefined;
+  let n = 0;
   let partner = false;
   let ringing = false;
   let queued = false;
@@ -81,11 +86,11 @@ function partyLeg(ps: readonly ParticipantRecord[], l: ParticipantRecord): LegPl
       if (s.purpose === 'coach') {
         // SPEC §3: "A coach of agent A hears every voice in A's island; A also hears the coach;
         // nobody else hears the coach."
-        if (s.coachedParticipantId === l.id && !s.muted) hears = add(hears, s.id);
+        if (s.coachedParticipantId === l.id && !s.muted) scratch[n++] = s.id;
       } else if (s.island === l.island) {
         if (isVoiceParty(s)) {
           partner = true;
-          if (!s.muted) hears = add(hears, s.id);
+          if (!s.muted) scratch[n++] = s.id;
         } else if (s.purpose === 'acd') {
           queued = true;
         }
@@ -96,7 +101,7 @@ function partyLeg(ps: readonly ParticipantRecord[], l: ParticipantRecord): LegPl
     }
   }
   const system: SystemAudio = partner ? 'none' : ringing ? 'ringback' : queued ? 'music' : 'none';
-  return { participantId: l.id, hears: hears ?? NOBODY, system };
+  return { participantId: l.id, hears: take(n), system };
 }
 
 /** A monitor's or coach's leg: the voices of the target's island; never system audio. */
@@ -117,13 +122,12 @@ function supervisorLeg(
   }
   // SPEC §3: "A monitor follows its participant": a held target is alone in its island.
   if (t.state === 'held') return { participantId: l.id, hears: t.muted ? NOBODY : [t.id], system: 'none' };
-  let hears: string[] | undefined;
+  let n = 0;
   for (let j = 0; j < ps.length; j++) {
     const s = ps[j]!;
-    if (s.state === 'connected' && s.island === t.island && isVoiceParty(s) && !s.muted)
-      hears = add(hears, s.id);
+    if (s.state === 'connected' && s.island === t.island && isVoiceParty(s) && !s.muted) scratch[n++] = s.id;
   }
-  return { participantId: l.id, hears: hears ?? NOBODY, system: 'none' };
+  return { participantId: l.id, hears: take(n), system: 'none' };
 }
 
 /** The plan of one leg, if that participant listens. */

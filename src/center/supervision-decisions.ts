@@ -156,10 +156,10 @@ export function switchSession(
   s.purpose = mode;
   if (mode === 'coach') {
     s.coachedParticipantId = targetId;
-    delete s.monitoredParticipantId;
+    s.monitoredParticipantId = undefined;
   } else {
     s.monitoredParticipantId = targetId;
-    delete s.coachedParticipantId;
+    s.coachedParticipantId = undefined;
   }
   d.events.push(sessionStarted(d.env.now, d.id, mode, session));
 }
