@@ -1,0 +1,94 @@
+/**
+ * Mixer arithmetic: ns per monitored call per 20 ms tick (customer and agent forwarded to each
+ * other, a supervisor hearing the mix of both), and heap bytes allocated per tick (target 0).
+ * Sockets are out of the picture: legs are in-memory.
+ */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { G711Codec } from '../src/media/g711.js';
+import { JitterBuffer } from '../src/media/jitter-buffer.js';
+import { Mixer, type MixerLeg } from '../src/media/mixer.js';
+import { toneUlaw } from '../test/support/audio.js';
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+const CALLS = Number(process.env.CALLS ?? 1000);
+const TICKS = Number(process.env.TICKS ?? 500);
+let emitted = 0;
+class BenchLeg implements MixerLeg {
+  readonly jb = new JitterBuffer({ minDepth: 1 });
+  readonly codec: G711Codec = 'PCMU';
+  seq = 0;
+  constructor(
+    readonly id: string,
+    readonly group: string,
+  ) {}
+  emit(_p: Uint8Array, _o: number, length: number): void {
+    emitted += length;
+  }
+}
+
+const mixer = new Mixer();
+const legs: BenchLeg[] = [];
+const frames = [toneUlaw(440, 20), toneUlaw(1000, 20)];
+for (let c = 0; c < CALLS; c++) {
+  const g = `call${c}`;
+  const cust = new BenchLeg(`${g}c`, g);
+  const agent = new BenchLeg(`${g}a`, g);
+  const sup = new BenchLeg(`${g}s`, g);
+  for (const l of [cust, agent, sup]) mixer.addLeg(l);
+  legs.push(cust, agent);
+  mixer.setPlan(g, {
+    [cust.id]: { hears: [agent.id] },
+    [agent.id]: { hears: [cust.id] },
+    [sup.id]: { hears: [cust.id, agent.id] },
+  });
+}
+function feed(): void {
+  for (let i = 0; i < legs.length; i++) {
+    const l = legs[i]!;
+    l.jb.push(1, l.seq, frames[i & 1]!, 0, 160);
+    l.seq = (l.seq + 1) & 0xffff;
+  }
+}
+// Warm up (JIT, plan compile).
+for (let t = 0; t < 200; t++) {
+  feed();
+  mixer.tick();
+}
+let tickNs = 0n;
+for (let t = 0; t < TICKS; t++) {
+  feed();
+  const t0 = process.hrtime.bigint();
+  mixer.tick();
+  tickNs += process.hrtime.bigint() - t0;
+}
+const nsPerCallTick = Number(tickNs) / TICKS / CALLS;
+
+// Allocation: heap growth across ticks with no GC in between (feed excluded: it allocates nothing either).
+gc();
+const h0 = process.memoryUsage().heapUsed;
+const N = 200;
+for (let t = 0; t < N; t++) {
+  feed();
+  mixer.tick();
+}
+const h1 = process.memoryUsage().heapUsed;
+const bytesPerTick = Math.max(0, (h1 - h0) / N);
+const stats = mixer.dump().stats as { mixesEncoded: number; framesForwarded: number };
+console.log(`calls: ${CALLS} (3 legs each), ticks timed: ${TICKS}`);
+console.log(`mixer tick: ${(Number(tickNs) / TICKS / 1e6).toFixed(3)} ms per tick for ${CALLS} calls`);
+console.log(`ns per monitored call per tick: ${nsPerCallTick.toFixed(0)} (target <= 400)`);
+console.log(`heap bytes allocated per tick: ${bytesPerTick.toFixed(1)} (target 0)`);
+console.log(
+  `mixes encoded: ${stats.mixesEncoded}, frames forwarded: ${stats.framesForwarded}, bytes emitted: ${emitted}`,
+);
+console.log(
+  JSON.stringify({
+    bench: 'media-mixer',
+    calls: CALLS,
+    nsPerMonitoredCallPerTick: Math.round(nsPerCallTick),
+    bytesAllocatedPerTick: bytesPerTick,
+  }),
+);
