@@ -6,23 +6,27 @@ import type { Catalogue } from '../src/util/catalogued-error.js';
 
 const root = join(import.meta.dirname, '..');
 
-/** Every layer's catalogue: `src/<layer>/<layer>-errors.ts` exporting `errorCatalogue`. */
-async function loadCatalogues(): Promise<Map<string, string>> {
-  const codes = new Map<string, string>();
-  for (const layer of readdirSync(join(root, 'src'), { withFileTypes: true })) {
-    if (!layer.isDirectory()) continue;
-    const file = join(root, 'src', layer.name, `${layer.name}-errors.ts`);
-    let mod: { errorCatalogue?: Catalogue };
-    try {
-      readFileSync(file);
-    } catch {
-      continue;
-    }
-    mod = (await import(pathToFileURL(file).href)) as { errorCatalogue?: Catalogue };
-    expect(mod.errorCatalogue, `${file} exports errorCatalogue`).toBeDefined();
-    for (const code of Object.keys(mod.errorCatalogue ?? {})) {
-      expect(codes.has(code), `code ${code} is defined in two catalogues`).toBe(false);
-      codes.set(code, layer.name);
+/**
+ * Every catalogue in code: each file under src/ named `<name>-errors.ts`, and each of its exports named `errorCatalogue`
+ * or `…Catalogue`. A catalogue may re-export another's entries (the same entry object); a code defined
+ * twice with different entries is an error.
+ */
+async function loadCatalogues(): Promise<Map<string, unknown>> {
+  const codes = new Map<string, unknown>();
+  const files = readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('-errors.ts'))
+    .sort();
+  expect(files.length).toBeGreaterThan(0);
+  for (const rel of files) {
+    const mod = (await import(pathToFileURL(join(root, 'src', rel)).href)) as Record<string, unknown>;
+    const catalogues = Object.entries(mod).filter(([name]) => /Catalogue$/i.test(name));
+    expect(catalogues.length, `${rel} exports a catalogue`).toBeGreaterThan(0);
+    for (const [, catalogue] of catalogues) {
+      for (const [code, entry] of Object.entries(catalogue as Catalogue)) {
+        const seen = codes.get(code);
+        expect(seen === undefined || seen === entry, `code ${code} is defined in two catalogues`).toBe(true);
+        codes.set(code, entry);
+      }
     }
   }
   return codes;
