@@ -173,7 +173,8 @@ export class JitterBuffer {
       this.stats.duplicates++;
       return PushResult.Duplicate;
     }
-    this.slots[i]!.set(payload.subarray(offset, offset + length));
+    const dst = this.slots[i]!;
+    for (let k = 0; k < length; k++) dst[k] = payload[offset + k]!;
     this.slotLength[i] = length;
     this.slotSeq[i] = ext;
     if (ext > this.highestSeq) this.highestSeq = ext;
@@ -228,7 +229,9 @@ export class JitterBuffer {
     if (this.slotSeq[i] === seq) {
       this.slotSeq[i] = -1;
       const len = this.slotLength[i]!;
-      this.last.set(this.slots[i]!.subarray(0, len));
+      const src = this.slots[i]!;
+      const last = this.last;
+      for (let k = 0; k < len; k++) last[k] = src[k]!;
       this.lastLength = len;
       this.frame = this.last;
       this.frameLength = len;
