@@ -35,6 +35,7 @@ class Problems {
 }
 
 type Obj = Record<string, unknown>;
+const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 function obj(
   p: Problems,
   v: unknown,
@@ -44,8 +45,8 @@ function obj(
 ): Obj {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) p.fail(path, 'expected a mapping');
   for (const k of Object.keys(v))
-    if (!keys.includes(k)) p.fail(`${path}.${k}`, `unknown field (expected one of ${keys.join(', ')})`);
-  for (const k of required) if ((v as Obj)[k] === undefined) p.fail(`${path}.${k}`, 'required');
+    if (!keys.includes(k)) p.fail(join(path, k), `unknown field (expected one of ${keys.join(', ')})`);
+  for (const k of required) if ((v as Obj)[k] === undefined) p.fail(join(path, k), 'required');
   return v as Obj;
 }
 function str(p: Problems, v: unknown, path: string, re?: RegExp): string {
