@@ -62,22 +62,25 @@ export class ConversationMachine {
   }
 
   dump() {
-    const c = this.current;
-    return {
-      id: c.id,
-      state: c.state,
-      consult: c.consult,
-      participants: c.participants.map((p) => ({
-        id: p.id,
-        purpose: p.purpose,
-        state: p.state,
-        island: p.island,
-        muted: p.muted,
-        heldBy: p.heldBy,
-        target: p.monitoredParticipantId ?? p.coachedParticipantId,
-      })),
-      plan: this.plan().legs.map((l) => `${l.participantId} hears [${l.hears.join(',')}] + ${l.system}`),
-      timelineLength: this.events.length,
-    };
+    return { ...dumpConversation(this.current, this.plan()), timelineLength: this.events.length };
   }
+}
+
+/** A compact, readable picture of a conversation record and its hearing plan (tests, ops, logs). */
+export function dumpConversation(c: ConversationRecord, plan: HearingPlan = hearingPlan(c)) {
+  return {
+    id: c.id,
+    state: c.state,
+    consult: c.consult,
+    participants: c.participants.map((p) => ({
+      id: p.id,
+      purpose: p.purpose,
+      state: p.state,
+      island: p.island,
+      muted: p.muted,
+      heldBy: p.heldBy,
+      target: p.monitoredParticipantId ?? p.coachedParticipantId,
+    })),
+    plan: plan.legs.map((l) => `${l.participantId} hears [${l.hears.join(',')}] + ${l.system}`),
+  };
 }
