@@ -48,13 +48,17 @@ describe('media legs', () => {
     a.phone.stop();
     const got = b.phone.received.filter((r) => !r.payload.every((x) => x === 0xff));
     const sent = a.phone.sent.map((p) => Buffer.from(p).toString('hex'));
-    const first = sent.indexOf(Buffer.from(got[0]!.payload).toString('hex'));
-    expect(first).toBeGreaterThanOrEqual(0);
-    let matched = 0;
-    for (let i = 0; i < got.length && first + i < sent.length; i++) {
-      expect(Buffer.from(got[i]!.payload).toString('hex')).toBe(sent[first + i]);
-      matched++;
+    // Every non-silent payload is byte-identical to one the sender sent, in order (a concealed
+    // frame under CPU load repeats the previous payload, still unchanged).
+    let last = -1;
+    const distinct = new Set<number>();
+    for (const r of got) {
+      const idx = sent.indexOf(Buffer.from(r.payload).toString('hex'), Math.max(0, last));
+      expect(idx, 'received payload was sent, in order').toBeGreaterThanOrEqual(Math.max(0, last));
+      last = idx;
+      distinct.add(idx);
     }
+    const matched = distinct.size;
     expect(matched).toBeGreaterThanOrEqual(15);
     const stats = await engine.stats(b.id);
     expect(stats.packetsOut).toBeGreaterThanOrEqual(got.length);
