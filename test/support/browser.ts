@@ -11,6 +11,8 @@ export const CHROMIUM_PATH = process.env.EARSHOT_CHROMIUM ?? '/usr/bin/chromium'
 export interface LaunchOptions {
   /** A 16-bit PCM WAV (8 or 48 kHz) played as the microphone; omit for no fake capture file. */
   fakeAudioWav?: string;
+  /** Playwright's per-action timeout (default 5 s: a UI that takes longer is a failure). */
+  actionTimeoutMs?: number;
   /** Extra Chromium flags. */
   args?: string[];
 }
@@ -60,6 +62,7 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<TestBrows
       const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
       await context.grantPermissions(['microphone'], { origin: new URL(baseURL).origin }).catch(() => {});
       const page = await context.newPage();
+      page.setDefaultTimeout(opts.actionTimeoutMs ?? 5000);
       const errors: string[] = [];
       page.on('console', (m) => {
         if (m.type() === 'error') errors.push(m.text());

@@ -35,6 +35,7 @@ export class FakeEarshot {
   readonly queueOf = new Map<string, string>();
   readonly requests: string[] = [];
   readonly sipRequests: string[] = [];
+  readonly sipResponses: string[] = [];
   /** When true, agent topics carry monitor/coach participants too (to prove the console filters, R9). */
   leakSupervisorsToAgents = false;
   private readonly tokens = new Map<string, string>();
@@ -96,6 +97,7 @@ export class FakeEarshot {
 
   /** Puts (or replaces) a conversation and notifies its topics. */
   upsert(c: Conversation, queueId = 'q1', notify = true): void {
+    c.queueId ??= queueId;
     this.conversations.set(c.id, c);
     this.queueOf.set(c.id, queueId);
     if (notify) this.publishConversation(c);
@@ -177,7 +179,9 @@ export class FakeEarshot {
             to,
             `WWW-Authenticate: Digest realm="${realm}", nonce="${nonce}", algorithm=MD5`,
           ];
-      ws.send(`${[...head, 'Content-Length: 0'].join('\r\n')}\r\n\r\n`);
+      const response = `${[...head, 'Content-Length: 0'].join('\r\n')}\r\n\r\n`;
+      this.sipResponses.push(response);
+      ws.send(response);
     });
   }
 

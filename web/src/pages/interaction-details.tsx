@@ -104,6 +104,7 @@ export default function InteractionDetails(props: { id: string }) {
 
   const menu = (p: Participant) => (
     <SupervisionMenuButton
+      key={p.id}
       name={p.name}
       items={supervisionMenu(me, conv, p, ended)}
       busy={busy}

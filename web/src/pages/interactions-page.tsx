@@ -43,7 +43,11 @@ export default function InteractionsPage() {
           <div className="filters">
             <label>
               Queue
-              <select value={queueFilter} onChange={(e) => setQueueFilter(e.target.value)}>
+              <select
+                aria-label="Filter by queue"
+                value={queueFilter}
+                onChange={(e) => setQueueFilter(e.target.value)}
+              >
                 <option value="">All queues</option>
                 {live.queues.map((q) => (
                   <option key={q.id} value={q.id}>
@@ -54,7 +58,11 @@ export default function InteractionsPage() {
             </label>
             <label>
               Agent
-              <select value={agentFilter} onChange={(e) => setAgentFilter(e.target.value)}>
+              <select
+                aria-label="Filter by agent"
+                value={agentFilter}
+                onChange={(e) => setAgentFilter(e.target.value)}
+              >
                 <option value="">All agents</option>
                 {[...agentOptions].map(([id, name]) => (
                   <option key={id} value={id}>

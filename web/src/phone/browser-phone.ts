@@ -74,13 +74,14 @@ export class BrowserPhone {
   private snap: PhoneSnapshot = { state: 'idle', call: 'none', autoAnswered: false, remote: '', message: '' };
   private readonly listeners = new Set<(s: PhoneSnapshot) => void>();
   private readonly probe = new AudioProbe();
+  private readonly log: string[] = [];
 
   constructor(
     private readonly credentials: PhoneCredentials,
     private readonly host = location.hostname,
     private readonly wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sip`,
   ) {
-    window.__earshotPhone = { dump: () => this.dump() };
+    window.__earshotPhone = { dump: () => this.dump(), log: () => [...this.log] };
   }
 
   onChange(fn: (s: PhoneSnapshot) => void): () => void {
@@ -108,6 +109,12 @@ export class BrowserPhone {
       authorizationPassword: this.credentials.password,
       transportOptions: { server: this.wsUrl },
       logBuiltinEnabled: false,
+      logLevel: 'log',
+      // SIP.js logs go to a small ring buffer (window.__earshotPhoneLog) instead of the console.
+      logConnector: (level, category, _label, content) => {
+        this.log.push(`${level} ${category} ${content.slice(0, 300)}`);
+        if (this.log.length > 200) this.log.shift();
+      },
       sessionDescriptionHandlerFactoryOptions: sdhOptions,
       delegate: {
         onDisconnect: (error) => {
@@ -139,6 +146,12 @@ export class BrowserPhone {
     await this.registerer
       .register({
         requestDelegate: {
+          // The Registerer reports only state *changes*: a re-REGISTER after a reconnect stays
+          // "Registered" for it, so the 2xx itself marks the phone ready again.
+          onAccept: () => {
+            this.attempt = 0;
+            this.update({ state: 'registered', message: '' });
+          },
           onReject: (res) => {
             const code = res.message.statusCode;
             this.update({
@@ -239,6 +252,6 @@ export class BrowserPhone {
 
 declare global {
   interface Window {
-    __earshotPhone?: { dump(): PhoneSnapshot };
+    __earshotPhone?: { dump(): PhoneSnapshot; log(): string[] };
   }
 }
