@@ -10,6 +10,7 @@ export * from './conversation-start.js';
 export * from './conversation-types.js';
 export * from './decide.js';
 export * from './hearing-plan.js';
+export * from './interactions.js';
 export * from './org-types.js';
 export * from './permissions.js';
 export * from './routing.js';
