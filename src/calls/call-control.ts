@@ -1,0 +1,393 @@
+import type pino from 'pino';
+import {
+  type ConversationCommand,
+  type ConversationRecord,
+  type HearingPlan,
+  type ParticipantRecord,
+  type RoutingEvent,
+  routingStatusAfter,
+} from '../center/index.js';
+import type { LocationService } from '../sip/registrar/location-service.js';
+import type { IncomingInvite } from '../sip/ua/incoming-invite.js';
+import type { Db } from '../store/database.js';
+import { findPhoneOfUser } from '../store/phone.repository.js';
+import { listTrunks } from '../store/trunk.repository.js';
+import { findUser, setRoutingStatus } from '../store/user.repository.js';
+import { CataloguedError } from '../util/catalogued-error.js';
+import type { Clock } from '../util/clock.js';
+import type { CallSideEffects } from './app/call-side-effects.js';
+import type { ConversationChanged } from './app/notification-bus.js';
+import type { AppServices } from './app/services.js';
+import { CallLeg, LegState } from './call-leg.js';
+import type { CallMediaPort, CallRuntime, CallSettings, CallSipPort } from './call-runtime.js';
+import { handleInboundInvite } from './inbound-call.js';
+import { toMediaPlan } from './media-plan.js';
+import { OfferLoop } from './offer-loop.js';
+import { placeOutbound } from './outbound-call.js';
+import { numberViaTrunk, type PhoneTarget, phoneTarget } from './phone-target.js';
+
+export interface CallControlOptions {
+  readonly sip: CallSipPort;
+  readonly media: CallMediaPort;
+  readonly location: Pick<LocationService, 'lookup'>;
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly logger: pino.Logger;
+  readonly settings: CallSettings;
+}
+
+/** Domain refusals that only mean "that party is already gone": swallowed by `command`. */
+const STALE = new Set([
+  'CONVERSATION_NOT_IN_PROGRESS',
+  'INVALID_STATE',
+  'PARTICIPANT_NOT_FOUND',
+  'NOT_FOUND',
+]);
+
+/**
+ * Call control: Earshot as a B2BUA with media anchored in the media engine. Every party (customer
+ * through the trunk, each agent phone, each supervisor phone) is its own SIP dialog and its own RTP
+ * leg, named after its participant id in a media group named after the conversation. Who hears
+ * whom is only ever the domain's hearing plan, handed to the engine — so hold, transfer, consult,
+ * conference, monitor, coach and switch are plan changes and never touch a party's dialog (R9).
+ * Only starting and ending a party's leg is SIP (INVITE, CANCEL, BYE).
+ *
+ * It implements the application services' `CallSideEffects` port and reconciles every committed
+ * change (notification bus): a participant that became `alerting` gets a leg placed, one that
+ * became `disconnected` gets its leg released, an ended conversation releases all of its legs.
+ */
+export class CallControl implements CallSideEffects {
+  private readonly rt: CallRuntime;
+  private readonly legs = new Map<string, CallLeg>();
+  /** Per conversation: the latest plan and the chain that applies plans in commit order. */
+  private readonly plans = new Map<string, { plan: HearingPlan; chain: Promise<void> }>();
+  private readonly pending = new Set<Promise<unknown>>();
+  private svc: AppServices | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private readonly offers: OfferLoop;
+  private readonly log: pino.Logger;
+  private isClosing = false;
+  private closingPromise: Promise<void> | undefined;
+
+  constructor(private readonly o: CallControlOptions) {
+    this.log = o.logger.child({ module: 'calls.control' });
+    const self = this;
+    this.rt = {
+      sip: o.sip,
+      media: o.media,
+      location: o.location,
+      db: o.db,
+      clock: o.clock,
+      log: this.log,
+      settings: { requeueIntervalMs: 1000, telephoneEventPt: 101, ...o.settings },
+      legs: this.legs,
+      services: () => this.services(),
+      command: (orgId, cid, cmd) => this.command(orgId, cid, cmd),
+      resendPlan: (cid) => this.resendPlan(cid),
+      release: (leg, why) => this.release(leg, why),
+      kickRouting: () => this.offers.kick(),
+      get closing() {
+        return self.isClosing;
+      },
+    };
+    this.offers = new OfferLoop(this.rt);
+  }
+
+  /** Plugs in the application services (created with this object as their `effects`). */
+  attach(services: AppServices): void {
+    this.svc = services;
+    this.unsubscribe = services.bus.subscribe((change) => this.reconcile(change));
+  }
+
+  private services(): AppServices {
+    if (!this.svc) throw new Error('CallControl: attach(services) first');
+    return this.svc;
+  }
+
+  /** The UA core's INVITE handler for out-of-dialog INVITEs (customers from trunks). */
+  handleInvite(uas: IncomingInvite): Promise<void> {
+    return this.track(handleInboundInvite(this.rt, uas));
+  }
+
+  // ── CallSideEffects ──────────────────────────────────────────────────────────────────────────
+
+  placeSupervisorLeg(leg: Parameters<CallSideEffects['placeSupervisorLeg']>[0]): void {
+    const conv = this.services().conversations.record(
+      this.orgOf(leg.conversationId) ?? '',
+      leg.conversationId,
+    );
+    if (!conv) return;
+    const call = new CallLeg(
+      {
+        participantId: leg.participantId,
+        conversationId: leg.conversationId,
+        orgId: conv.orgId,
+        purpose: leg.mode,
+        direction: 'outbound',
+        state: LegState.Inviting,
+        target: leg.phone.kind === 'remote' ? `tel:${leg.phone.number}` : `phone:${leg.phone.id}`,
+      },
+      this.o.clock,
+    );
+    this.legs.set(call.participantId, call);
+    const fail = (reason: 'no-answer' | 'declined' | 'phone-unreachable') =>
+      this.command(conv.orgId, conv.id, {
+        type: 'supervision.failed',
+        participantId: leg.participantId,
+        reason,
+      }).then(() => undefined);
+    this.track(
+      (async () => {
+        const target = await this.targetOf(conv.orgId, leg.phone);
+        if (!target) {
+          await this.release(call, 'unreachable');
+          await fail('phone-unreachable');
+          return;
+        }
+        await placeOutbound(this.rt, call, target, {
+          answered: async () => {
+            await this.services()
+              .supervision.supervisorAnswered(conv.orgId, conv.id, leg.participantId)
+              .catch(async (err) => {
+                // The session ended while the phone was answering (conversation over, stopped).
+                this.log.info({ err: String(err) }, 'supervisor answered a session that is gone');
+                await this.release(call, 'session gone');
+              });
+          },
+          failed: fail,
+        });
+      })(),
+    );
+  }
+
+  releaseLeg(_conversationId: string, participantId: string): void {
+    const leg = this.legs.get(participantId);
+    if (leg) this.track(this.release(leg, 'released'));
+  }
+
+  applyHearingPlan(plan: HearingPlan): void {
+    const entry = this.plans.get(plan.conversationId) ?? { plan, chain: Promise.resolve() };
+    entry.plan = plan;
+    const media = toMediaPlan(plan);
+    entry.chain = entry.chain.then(() =>
+      this.o.media
+        .setPlan(plan.conversationId, media)
+        .catch((err) => this.log.warn({ err }, 'setPlan failed')),
+    );
+    this.plans.set(plan.conversationId, entry);
+    if (plan.legs.length === 0) {
+      // An ended conversation: forget its plan once applied.
+      const done = entry.chain;
+      void done.then(() => {
+        if (this.plans.get(plan.conversationId)?.chain === done) this.plans.delete(plan.conversationId);
+      });
+    }
+  }
+
+  private resendPlan(conversationId: string): void {
+    const entry = this.plans.get(conversationId);
+    if (entry) this.applyHearingPlan(entry.plan);
+  }
+
+  // ── reconciliation ───────────────────────────────────────────────────────────────────────────
+
+  private reconcile(change: ConversationChanged): void {
+    const c = change.conversation;
+    for (const p of c.participants) {
+      const leg = this.legs.get(p.id);
+      if (leg && (p.state === 'disconnected' || c.state === 'ended')) this.track(this.release(leg, 'left'));
+      else if (!leg && p.state === 'alerting' && (p.purpose === 'agent' || p.purpose === 'customer')) {
+        this.track(this.placeParty(c, p));
+      }
+    }
+    for (const e of change.events) {
+      if (e.type === 'participant.connected' && e.purpose === 'agent' && e.userId)
+        this.routing(c.orgId, e.userId, 'answered');
+      else if (e.type === 'participant.not-responding' && e.userId)
+        this.routing(c.orgId, e.userId, 'not-responding');
+      else if (e.type === 'participant.left' && e.purpose === 'agent' && e.userId)
+        this.routing(c.orgId, e.userId, 'call-ended');
+    }
+    if (change.events.some((e) => e.type === 'participant.left' || e.type === 'queue.entered'))
+      this.offers.kick();
+  }
+
+  /** SPEC §4: an offered agent or a transfer/consult target (a user or a number) is called. */
+  private async placeParty(c: ConversationRecord, p: ParticipantRecord): Promise<void> {
+    const leg = new CallLeg(
+      {
+        participantId: p.id,
+        conversationId: c.id,
+        orgId: c.orgId,
+        purpose: p.purpose,
+        direction: 'outbound',
+        state: LegState.Inviting,
+        target: p.address ?? `user:${p.userId ?? '?'}`,
+      },
+      this.o.clock,
+    );
+    this.legs.set(p.id, leg);
+    let target: PhoneTarget | undefined;
+    if (p.userId) {
+      const phone = await findPhoneOfUser(this.o.db, c.orgId, p.userId);
+      target = phone ? await this.targetOf(c.orgId, phone) : undefined;
+    } else if (p.address) {
+      const trunk = (await listTrunks(this.o.db, c.orgId)).find((t) => t.outboundUri);
+      const number = p.address.replace(/^(sips?|tel):/i, '').replace(/@.*$/, '');
+      target = trunk?.outboundUri
+        ? { uri: numberViaTrunk(number, trunk.outboundUri), autoAnswer: false }
+        : undefined;
+    }
+    const noAnswer = async () => {
+      await this.command(c.orgId, c.id, { type: 'no-answer', participantId: p.id });
+    };
+    if (!target) {
+      this.log.info({ participantId: p.id }, 'party unreachable: no phone, registration or trunk');
+      await this.release(leg, 'unreachable');
+      await noAnswer();
+      return;
+    }
+    await placeOutbound(this.rt, leg, target, {
+      answered: async () => {
+        if (!(await this.command(c.orgId, c.id, { type: 'answer', participantId: p.id }))) {
+          await this.release(leg, 'answer refused');
+        }
+      },
+      failed: noAnswer,
+    });
+  }
+
+  private async targetOf(
+    orgId: string,
+    phone: { id: string; kind: 'sip' | 'webrtc' | 'remote'; sipUser?: string; number?: string },
+  ): Promise<PhoneTarget | undefined> {
+    const trunk =
+      phone.kind === 'remote' ? (await listTrunks(this.o.db, orgId)).find((t) => t.outboundUri) : undefined;
+    return phoneTarget(phone, {
+      host: this.rt.settings.sipHost,
+      location: this.o.location,
+      trunkOutboundUri: trunk?.outboundUri,
+    });
+  }
+
+  /** Routing status follows the calls (SPEC §1): answered → INTERACTING, left → IDLE, no answer → NOT_RESPONDING. */
+  private routing(orgId: string, userId: string, event: RoutingEvent): void {
+    this.track(
+      (async () => {
+        const user = await findUser(this.o.db, orgId, userId);
+        if (!user) return;
+        let next: typeof user;
+        try {
+          next = routingStatusAfter(user, event, this.o.clock.now());
+        } catch {
+          return; // e.g. an off-queue agent taking a direct call: nothing to change
+        }
+        if (next !== user) {
+          await setRoutingStatus(
+            this.o.db,
+            orgId,
+            userId,
+            next.routingStatus,
+            new Date(this.o.clock.now()).toISOString(),
+          );
+        }
+        if (event === 'call-ended') this.offers.kick();
+      })(),
+    );
+  }
+
+  // ── commands and release ─────────────────────────────────────────────────────────────────────
+
+  private async command(orgId: string, conversationId: string, cmd: ConversationCommand): Promise<boolean> {
+    try {
+      await this.services().conversations.apply(orgId, conversationId, cmd);
+      return true;
+    } catch (err) {
+      if (err instanceof CataloguedError && STALE.has(err.code)) {
+        this.log.info({ code: err.code, command: cmd.type }, 'command on a party that is already gone');
+        return false;
+      }
+      this.log.error({ err, command: cmd.type }, 'command failed');
+      return false;
+    }
+  }
+
+  private async release(leg: CallLeg, why: string): Promise<void> {
+    if (this.legs.get(leg.participantId) === leg) this.legs.delete(leg.participantId);
+    if (leg.ended) return;
+    const was = leg.state;
+    leg.transition(LegState.Ended);
+    this.log.debug({ participantId: leg.participantId, was, why }, 'releasing leg');
+    // RFC 3261 §15: "the caller's UA MAY send a BYE for either confirmed or early dialogs, and the
+    // callee's UA MAY send a BYE on confirmed dialogs"; before a final response the caller cancels (§9.1).
+    if (was === LegState.Inviting || was === LegState.Ringing) leg.abort.abort();
+    else await leg.dialog?.bye().catch(() => undefined);
+    if (leg.mediaLeg) {
+      leg.mediaLeg = false;
+      await this.o.media.closeLeg(leg.participantId).catch(() => undefined);
+    }
+  }
+
+  private orgOf(conversationId: string): string | undefined {
+    for (const c of this.services().conversations.records()) if (c.id === conversationId) return c.orgId;
+    return undefined;
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    const q = p.catch((err) => {
+      this.log.error({ err }, 'call-control task failed');
+    });
+    this.pending.add(q);
+    void q.finally(() => this.pending.delete(q));
+    return p;
+  }
+
+  /** Settles once every task started so far (and those they start) has finished. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+  }
+
+  /** The leg table, routing loop and plans: tests check nothing is left allocated after a scenario. */
+  dump(): {
+    legs: Record<string, unknown>[];
+    plans: string[];
+    pendingTasks: number;
+    offers: Record<string, unknown>;
+  } {
+    return {
+      legs: [...this.legs.values()].map((l) => l.dump()),
+      plans: [...this.plans.keys()],
+      pendingTasks: this.pending.size,
+      offers: this.offers.dump(),
+    };
+  }
+
+  get closing(): boolean {
+    return this.isClosing;
+  }
+
+  /**
+   * Graceful shutdown: takes no new calls (503), ends every live conversation (sessions end
+   * `conversation-ended`, all recorded), BYEs/CANCELs every leg and frees its media. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closingPromise ??= this.doClose();
+    return this.closingPromise;
+  }
+
+  private async doClose(): Promise<void> {
+    this.isClosing = true;
+    this.offers.close();
+    if (this.svc) {
+      for (const c of [...this.svc.conversations.records()]) {
+        await this.command(c.orgId, c.id, { type: 'conversation.end' });
+      }
+    }
+    for (const leg of [...this.legs.values()]) this.track(this.release(leg, 'shutdown'));
+    await this.idle();
+    await Promise.allSettled([...this.plans.values()].map((e) => e.chain));
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.log.info({}, 'call control closed');
+  }
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import type { Binding } from '../sip/registrar/location-service.js';
+import { numberViaTrunk, phoneTarget } from './phone-target.js';
+
+function binding(contact: string, q: number, expiresAt: number): Binding {
+  return {
+    aor: 'sip:alice@127.0.0.1',
+    contact,
+    key: contact,
+    callId: 'x',
+    cseq: 1,
+    expiresAt,
+    q,
+    source: { transport: 'udp', address: '127.0.0.1', port: 5062, connectionId: undefined },
+  };
+}
+
+describe('phoneTarget', () => {
+  const location = (list: Binding[]) => ({
+    lookup: (aor: string) => (aor === 'sip:alice@127.0.0.1' ? list : []),
+  });
+
+  it('calls a registered sip phone at its best contact, through its flow, with auto-answer', () => {
+    const t = phoneTarget(
+      { id: 'ph', kind: 'sip', sipUser: 'alice' },
+      {
+        host: '127.0.0.1',
+        trunkOutboundUri: undefined,
+        location: location([
+          binding('sip:alice@127.0.0.1:6000', 0.5, 9),
+          binding('sip:alice@127.0.0.1:6002', 1, 5),
+        ]),
+      },
+    );
+    expect(t).toEqual({
+      uri: 'sip:alice@127.0.0.1:6002',
+      destination: { transport: 'udp', address: '127.0.0.1', port: 5062, connectionId: undefined },
+      autoAnswer: true,
+    });
+  });
+
+  it('finds no target for an unregistered phone', () => {
+    expect(
+      phoneTarget(
+        { id: 'ph', kind: 'sip', sipUser: 'bob' },
+        { host: '127.0.0.1', trunkOutboundUri: undefined, location: location([]) },
+      ),
+    ).toBeUndefined();
+  });
+
+  it('dials a remote number through the trunk, ringing (no auto-answer)', () => {
+    expect(
+      phoneTarget(
+        { id: 'ph', kind: 'remote', number: '+15550100' },
+        { host: '127.0.0.1', trunkOutboundUri: 'sip:127.0.0.1:5080', location: location([]) },
+      ),
+    ).toEqual({ uri: 'sip:+15550100@127.0.0.1:5080', autoAnswer: false });
+    expect(
+      phoneTarget(
+        { id: 'ph', kind: 'remote', number: '1' },
+        { host: 'h', trunkOutboundUri: undefined, location: location([]) },
+      ),
+    ).toBeUndefined();
+  });
+
+  it('replaces any user part of the trunk URI and keeps its parameters', () => {
+    expect(numberViaTrunk('5000', 'sip:gw@10.0.0.1:5080;transport=tcp')).toBe(
+      'sip:5000@10.0.0.1:5080;transport=tcp',
+    );
+  });
+});

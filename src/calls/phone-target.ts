@@ -1,0 +1,63 @@
+import type { Phone } from '../center/index.js';
+import type { LocationService } from '../sip/registrar/location-service.js';
+import type { Destination, TransportName } from '../sip/transport/transport-types.js';
+
+/** Where and how to INVITE a phone. */
+export interface PhoneTarget {
+  /** Request-URI. */
+  readonly uri: string;
+  /** The flow to use (the registration's source: NAT and TCP/WS connection reuse). */
+  readonly destination?: Destination;
+  /**
+   * R8 / CONTRACT.md §3: `sip` and `webrtc` phones get the RFC 5373 auto-answer headers; a
+   * `remote` number rings.
+   */
+  readonly autoAnswer: boolean;
+}
+
+export interface PhoneTargetContext {
+  /** EARSHOT_SIP_HOST: the domain phones register under. */
+  readonly host: string;
+  readonly location: Pick<LocationService, 'lookup'>;
+  /** The org's trunk outbound URI (`sip:127.0.0.1:5080`), for remote numbers. */
+  readonly trunkOutboundUri: string | undefined;
+}
+
+/** `sip:<number>@<trunk host:port;params>` (CONTRACT.md §3 "Remote numbers"). */
+export function numberViaTrunk(number: string, trunkOutboundUri: string): string {
+  const m = /^(sips?):(?:[^@;>]*@)?(.*)$/i.exec(trunkOutboundUri.trim());
+  if (!m) return `sip:${number}@${trunkOutboundUri}`;
+  return `${m[1]!.toLowerCase()}:${number}@${m[2]}`;
+}
+
+/**
+ * Resolves a phone to an INVITE target, or undefined when it cannot be reached (a `sip`/`webrtc`
+ * phone with no current registration, a remote number without a trunk). `webrtc` phones register
+ * like `sip` ones (SIP over WebSocket); their AOR user is `sipUser` when set, else the phone id.
+ */
+export function phoneTarget(
+  phone: Pick<Phone, 'id' | 'kind' | 'sipUser' | 'number'>,
+  ctx: PhoneTargetContext,
+): PhoneTarget | undefined {
+  if (phone.kind === 'remote') {
+    if (!phone.number || !ctx.trunkOutboundUri) return undefined;
+    return { uri: numberViaTrunk(phone.number, ctx.trunkOutboundUri), autoAnswer: false };
+  }
+  const user = phone.sipUser ?? phone.id;
+  // The registrar's AOR index: scheme, user and lower-cased host, no port (Registrar.aorOf).
+  const bindings = ctx.location.lookup(`sip:${user}@${ctx.host.toLowerCase()}`);
+  if (bindings.length === 0) return undefined;
+  // RFC 3261 §16.6 style preference: highest q first, then the most recent registration.
+  const best = [...bindings].sort((a, b) => b.q - a.q || b.expiresAt - a.expiresAt)[0]!;
+  const src = best.source;
+  const destination: Destination | undefined =
+    src && (src.transport === 'udp' || src.transport === 'tcp' || src.transport === 'ws')
+      ? {
+          transport: src.transport as TransportName,
+          address: src.address,
+          port: src.port,
+          connectionId: src.connectionId,
+        }
+      : undefined;
+  return { uri: best.contact, ...(destination ? { destination } : {}), autoAnswer: true };
+}
