@@ -19,12 +19,20 @@ export interface AuthServiceOptions {
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
+/** How long a token's principal (roles → permissions) is trusted without re-reading the store. */
+export const PRINCIPAL_CACHE_MS = 5_000;
+
 /**
  * Login → a random bearer token (32 bytes), stored as its SHA-256 hash, expiring after the TTL.
  * Failed logins are rate-limited per username and per source address (fixed window).
  */
 export class AuthService {
   private readonly failures = new Map<string, { count: number; since: number }>();
+  /** Principals by token hash, kept at most `PRINCIPAL_CACHE_MS` (and never past the token's expiry). */
+  private readonly principals = new Map<
+    string,
+    { principal: Omit<Principal, 'sourceAddress'>; until: number }
+  >();
   private readonly max: number;
   private readonly windowMs: number;
 
@@ -63,17 +71,25 @@ export class AuthService {
   /** The principal of a bearer token, or UNAUTHENTICATED. */
   async authenticate(token: string | undefined, sourceAddress: string): Promise<Principal> {
     if (!token || token.length > 200) throw appError('UNAUTHENTICATED', 'missing or malformed access token');
-    const now = new Date(this.o.clock.now()).toISOString();
-    const t = await findAccessToken(this.o.db, sha256(token), now);
+    const hash = sha256(token);
+    const nowMs = this.o.clock.now();
+    const cached = this.principals.get(hash);
+    if (cached && cached.until > nowMs) return { ...cached.principal, sourceAddress };
+    const t = await findAccessToken(this.o.db, hash, new Date(nowMs).toISOString());
     const user = t ? await findUser(this.o.db, t.orgId, t.userId) : undefined;
-    if (!user) throw appError('UNAUTHENTICATED', 'unknown or expired access token');
-    return {
+    if (!t || !user) throw appError('UNAUTHENTICATED', 'unknown or expired access token');
+    const principal = {
       userId: user.id,
       orgId: user.orgId,
       username: user.username,
       permissions: permissionsForRoles(user.roles),
-      sourceAddress,
     };
+    if (this.principals.size > 10_000) this.principals.clear();
+    this.principals.set(hash, {
+      principal,
+      until: Math.min(Date.parse(t.expiresAt), nowMs + PRINCIPAL_CACHE_MS),
+    });
+    return { ...principal, sourceAddress };
   }
 
   private limited(key: string): boolean {
@@ -94,7 +110,7 @@ export class AuthService {
     if (this.failures.size > 100_000) this.failures.clear();
   }
 
-  dump(): { limitedKeys: number } {
-    return { limitedKeys: this.failures.size };
+  dump(): { limitedKeys: number; cachedPrincipals: number } {
+    return { limitedKeys: this.failures.size, cachedPrincipals: this.principals.size };
   }
 }
