@@ -11,7 +11,12 @@ import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 const RTP_HEADER = 12;
 /** Enough for any G.711 frame we relay (20 ms = 160 octets) with room for larger ptimes. */
 const MAX_PAYLOAD = 1488;
-const RING = 8;
+/**
+ * `dgram.send` to an address string resolves it on the next tick before the kernel copies the
+ * datagram, so a slot stays busy until its send callback: a burst longer than the ring within one
+ * tick falls back to a fresh buffer (counted in `ringOverflows`) rather than overwrite a pending one.
+ */
+const RING = 32;
 
 export interface RelayCounters {
   /** Datagrams from the engine leg handed to the browser side. */
@@ -22,11 +27,22 @@ export interface RelayCounters {
   strayDrops: number;
   /** Datagrams from the engine leg that are not RTP version 2 with at least a header (dropped). */
   malformedDrops: number;
+  /** Sends that found every ring slot still in flight and used a freshly allocated buffer. */
+  ringOverflows: number;
 }
 
 export class PlainRtpRelay {
-  readonly counters: RelayCounters = { fromEngine: 0, toEngine: 0, strayDrops: 0, malformedDrops: 0 };
+  readonly counters: RelayCounters = {
+    fromEngine: 0,
+    toEngine: 0,
+    strayDrops: 0,
+    malformedDrops: 0,
+    ringOverflows: 0,
+  };
   private readonly ring: Buffer[] = [];
+  private readonly busy: boolean[] = [];
+  /** One send callback per slot, made once. */
+  private readonly done: (() => void)[] = [];
   private next = 0;
   private closed = false;
   /** Receives each valid datagram from the engine leg (the buffer is Node's; keep it or copy it). */
@@ -38,7 +54,13 @@ export class PlainRtpRelay {
     readonly localPort: number,
     private readonly engine: { readonly address: string; readonly port: number },
   ) {
-    for (let i = 0; i < RING; i++) this.ring.push(Buffer.alloc(RTP_HEADER + MAX_PAYLOAD));
+    for (let i = 0; i < RING; i++) {
+      this.ring.push(Buffer.alloc(RTP_HEADER + MAX_PAYLOAD));
+      this.busy.push(false);
+      this.done.push(() => {
+        this.busy[i] = false;
+      });
+    }
     socket.on('message', (msg, rinfo) => this.receive(msg, rinfo));
   }
 
@@ -82,8 +104,18 @@ export class PlainRtpRelay {
     payload: Uint8Array,
   ): void {
     if (this.closed || payload.length > MAX_PAYLOAD) return;
-    const buf = this.ring[this.next]!;
-    this.next = (this.next + 1) % RING;
+    const slot = this.next;
+    let buf: Buffer;
+    let done: (() => void) | undefined;
+    if (this.busy[slot]) {
+      this.counters.ringOverflows++;
+      buf = Buffer.allocUnsafe(RTP_HEADER + payload.length);
+    } else {
+      buf = this.ring[slot]!;
+      done = this.done[slot]!;
+      this.busy[slot] = true;
+      this.next = (slot + 1) % RING;
+    }
     buf[0] = 0x80;
     buf[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
     buf.writeUInt16BE(sequence & 0xffff, 2);
@@ -91,7 +123,7 @@ export class PlainRtpRelay {
     buf.writeUInt32BE(ssrc >>> 0, 8);
     buf.set(payload, RTP_HEADER);
     this.counters.toEngine++;
-    this.socket.send(buf, 0, RTP_HEADER + payload.length, this.engine.port, this.engine.address);
+    this.socket.send(buf, 0, RTP_HEADER + payload.length, this.engine.port, this.engine.address, done);
   }
 
   get isClosed(): boolean {
