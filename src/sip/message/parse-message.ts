@@ -241,5 +241,7 @@ function parseRequestLine(line: string, head: string): SipRequest {
   }
   const u = parseUri(uriText);
   if (!u.ok) fail(`bad Request-URI: ${u.reason}`, head);
+  // RFC 3261 §19.1.1, Table 1: the headers component is not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+  if (u.uri.kind === 'sip' && u.uri.headers !== undefined) fail('Request-URI with headers', head);
   return new SipRequest(method, u.uri);
 }

@@ -28,6 +28,13 @@ export interface TransportLayerOptions {
   readonly wsPath?: string;
   readonly wsPort?: number;
   readonly maxMessageSize?: number;
+  /**
+   * Answer UDP requests at their source port even without `rport` (default true).
+   * DEVIATION(rfc3261 §18.2.2): the RFC sends to the sent-by port unless the client asked for
+   * rport (RFC 3581). Like Asterisk's default `force_rport`, Earshot answers the source port so
+   * phones behind NATs and clients whose Via names another port still get their responses.
+   */
+  readonly forceRport?: boolean;
   readonly logger: Logger;
 }
 
@@ -53,12 +60,13 @@ export class TransportLayer {
   private constructor(
     readonly host: string,
     logger: Logger,
+    private readonly forceRport: boolean,
   ) {
     this.log = logger.child({ module: 'sip.transport' });
   }
 
   static async start(options: TransportLayerOptions): Promise<TransportLayer> {
-    const layer = new TransportLayer(options.host, options.logger);
+    const layer = new TransportLayer(options.host, options.logger, options.forceRport ?? true);
     const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     const delegate: TransportDelegate = {
       onMessage: (m) => layer.onMessage(m),
@@ -226,7 +234,7 @@ export class TransportLayer {
     const maddr = top?.params.get('maddr');
     if (maddr) return { transport: name, address: maddr, port: top?.port ?? 5060 };
     const rport = top?.params.get('rport');
-    const port = rport ? Number(rport) : (top?.port ?? 5060);
+    const port = rport ? Number(rport) : this.forceRport ? source.port : (top?.port ?? 5060);
     return { transport: name, address: source.address, port };
   }
 

@@ -1,3 +1,4 @@
+import { parseNameAddr } from '../message/name-addr.js';
 import type { SipRequest } from '../message/sip-message.js';
 
 export interface ValidationPolicy {
@@ -42,6 +43,10 @@ export function validateRequest(req: SipRequest, policy: ValidationPolicy): Reje
     const unsupported = req.getAll('require').filter((t) => !policy.supported.has(t.toLowerCase()));
     if (unsupported.length) return { status: 420, headers: { unsupported: unsupported.join(', ') } };
   }
+  // Contact must parse where it matters (RFC 4475 §3.1.2.13: a URI with '?' outside <> is a 400).
+  for (const c of req.getAll('contact')) {
+    if (c !== '*' && !parseNameAddr(c).ok) return { status: 400, reason: 'Bad Contact' };
+  }
   // §8.2.3: "If a UAS does not understand the content type, or the content encoding … it MUST
   // respond with a 415 (Unsupported Media Type), and list Accept, Accept-Encoding".
   if (req.body.length && (req.method === 'INVITE' || req.method === 'UPDATE' || req.method === 'ACK')) {
@@ -51,6 +56,17 @@ export function validateRequest(req: SipRequest, policy: ValidationPolicy): Reje
       return { status: 415, headers: { 'accept-encoding': 'identity', accept: 'application/sdp' } };
     if (ct !== undefined && !BODY_TYPES_FOR_SESSION.has(ct) && ct !== 'multipart/mixed') {
       return { status: 415, headers: { accept: 'application/sdp' } };
+    }
+  }
+  // §8.2.2.2/§21.4.7 (RFC 4475 §3.3.15): an INVITE whose Accept excludes SDP cannot be answered
+  // with a session description: 406 (Not Acceptable).
+  if (req.method === 'INVITE' && req.has('accept')) {
+    const accept = req.getAll('accept').map((a) => (a.split(';')[0] ?? '').trim().toLowerCase());
+    if (
+      accept.length &&
+      !accept.some((a) => a === 'application/sdp' || a === '*/*' || a === 'application/*')
+    ) {
+      return { status: 406, headers: { accept: 'application/sdp' } };
     }
   }
   return undefined;

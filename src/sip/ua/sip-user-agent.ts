@@ -43,6 +43,8 @@ export interface SipUserAgentOptions {
   /** Server / User-Agent header value (default "Earshot"). */
   readonly userAgent?: string;
   readonly maxMessageSize?: number;
+  /** Answer UDP requests at their source port even without rport (default true; see TransportLayer). */
+  readonly forceRport?: boolean;
   /** Answer 483 to requests with Max-Forwards 0 (default true). */
   readonly enforceMaxForwards?: boolean;
   /** Option tags accepted in Require (default none). */
@@ -125,6 +127,7 @@ export class SipUserAgent implements UaCore {
       wsPath: options.wsPath,
       wsPort: options.wsPort,
       maxMessageSize: options.maxMessageSize,
+      forceRport: options.forceRport,
       logger,
     });
     return new SipUserAgent(transport, options, options.clock ?? new SystemClock(), logger);
