@@ -11,6 +11,7 @@ import { apiError } from './api-errors.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { registerNotifications } from './notifications.js';
+import { adminRoutes } from './routes-admin.js';
 import { conversationRoutes } from './routes-conversations.js';
 import { directoryRoutes } from './routes-directory.js';
 import * as S from './schemas.js';
@@ -105,6 +106,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
         authed.addHook('onRequest', async (req) => authenticate(o.services.auth, req));
         await authed.register(directoryRoutes(o.services, o.sipRealm));
         await authed.register(conversationRoutes(o.services));
+        await authed.register(adminRoutes(o.services));
       });
     },
     { prefix: '/api/v2' },

@@ -106,17 +106,29 @@ export function registerNotifications(app: FastifyInstance, svc: AppServices): v
       } catch {
         msg = undefined;
       }
+      const isTopics = (t: unknown): t is string[] =>
+        Array.isArray(t) && t.length <= 100 && t.every((x) => typeof x === 'string');
+      const drop = (msg as { unsubscribe?: unknown })?.unsubscribe;
+      if (isTopics(drop) && (msg as { subscribe?: unknown }).subscribe === undefined) {
+        // The console says so when a page stops listening; unknown topics are ignored.
+        for (const t of drop) client.topics.delete(t);
+        socket.send(JSON.stringify({ unsubscribed: drop }));
+        return;
+      }
       const topics = (msg as { subscribe?: unknown })?.subscribe;
-      if (!Array.isArray(topics) || topics.length > 100 || topics.some((t) => typeof t !== 'string')) {
+      if (!isTopics(topics)) {
         socket.send(
           JSON.stringify({
-            error: { code: 'VALIDATION_FAILED', message: 'expected {"subscribe":[topic, …]}' },
+            error: {
+              code: 'VALIDATION_FAILED',
+              message: 'expected {"subscribe":[topic, …]} or {"unsubscribe":[topic, …]}',
+            },
           }),
         );
         return;
       }
       const accepted: string[] = [];
-      for (const t of topics as string[]) {
+      for (const t of topics) {
         if (await allowed(principal, t)) {
           client.topics.add(t);
           accepted.push(t);

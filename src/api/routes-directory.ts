@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { issuePhoneCredentials } from '../calls/app/phone-credentials.js';
+import { can } from '../calls/app/principal.js';
 import { applyProvisioning, validateProvisioning } from '../calls/app/provisioning.js';
 import type { AppServices } from '../calls/app/services.js';
 import { centerError, PERMISSIONS, type Presence, permissionsForRoles } from '../center/index.js';
@@ -35,7 +37,27 @@ export function directoryRoutes(svc: AppServices, sipRealm: string): FastifyPlug
           roles: [...u.roles],
           permissions: permissionsForRoles(u.roles),
           ...(phone ? { selectedPhone: { id: phone.id, kind: phone.kind } } : {}),
+          phone: phone
+            ? {
+                kind: phone.kind,
+                ...(phone.sipUser ? { sipUser: phone.sipUser } : {}),
+                ...(phone.number ? { number: phone.number } : {}),
+              }
+            : null,
         };
+      },
+    );
+
+    app.get(
+      '/users/me/phone/credentials',
+      {
+        schema: { tags: ['users'], querystring: S.NoQuery, response: { 200: S.PhoneCredentials, ...errors } },
+      },
+      async (req, reply) => {
+        const p = who(req);
+        // Secrets: never cached by the browser or a proxy.
+        void reply.header('cache-control', 'no-store');
+        return issuePhoneCredentials(svc.db, p.orgId, p.userId, sipRealm);
       },
     );
 
@@ -85,6 +107,9 @@ export function directoryRoutes(svc: AppServices, sipRealm: string): FastifyPlug
       { schema: { tags: ['routing'], response: { 200: S.QueueList, ...errors } } },
       async (req) => {
         const p = who(req);
+        // Any role: agents pick a queue to transfer to, supervisors filter by queue.
+        if (![PERMISSIONS.takeCalls, PERMISSIONS.analyticsView, PERMISSIONS.provision].some((x) => can(p, x)))
+          throw centerError('PERMISSION_DENIED', 'requires a role');
         return {
           entities: (await listQueues(svc.db, p.orgId)).map((q) => ({
             id: q.id,

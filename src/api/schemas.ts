@@ -42,6 +42,70 @@ export const UserBody = Type.Object(
     roles: Type.Array(Type.String()),
     permissions: Type.Array(Type.String()),
     selectedPhone: Type.Optional(Type.Object({ id: Type.String(), kind: Type.String() })),
+    /** The selected phone (R2) as the console reads it, or null. */
+    phone: Type.Unsafe<{ kind: PhoneKindT; sipUser?: string; number?: string } | null>({
+      type: 'object',
+      nullable: true,
+      additionalProperties: false,
+      required: ['kind'],
+      properties: {
+        kind: { type: 'string', enum: ['webrtc', 'sip', 'remote'] },
+        sipUser: { type: 'string' },
+        number: { type: 'string' },
+      },
+    }),
+  },
+  strict,
+);
+type PhoneKindT = 'webrtc' | 'sip' | 'remote';
+const PhoneKind = enumOf(['webrtc', 'sip', 'remote'] as const);
+/** A route that takes no query parameters (anything else is VALIDATION_FAILED). */
+export const NoQuery = Type.Object({}, strict);
+export const PhoneCredentials = Type.Object(
+  { sipUser: Type.String(), password: Type.String(), domain: Type.String() },
+  strict,
+);
+export const UserList = Type.Object(
+  {
+    entities: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          username: Type.String(),
+          name: Type.String(),
+          presence: Presence,
+          routingStatus: RoutingStatus,
+          roles: Type.Array(Type.String()),
+          phone: Type.Optional(Type.Object({ id: Type.String(), kind: PhoneKind }, strict)),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+export const RoleList = Type.Object(
+  {
+    entities: Type.Array(
+      Type.Object({ id: Type.String(), name: Type.String(), permissions: Type.Array(Type.String()) }, strict),
+    ),
+  },
+  strict,
+);
+export const PhoneList = Type.Object(
+  {
+    entities: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          userId: Type.String(),
+          kind: PhoneKind,
+          sipUser: Type.Optional(Type.String()),
+          number: Type.Optional(Type.String()),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );

@@ -18,6 +18,7 @@ interface Msg {
   eventBody?: { participants: { id: string; purpose: string; state: string }[] };
   error?: { code: string };
   subscribed?: string[];
+  unsubscribed?: string[];
 }
 
 /** A notifications client that records every message and waits for conditions with a deadline. */
@@ -53,6 +54,7 @@ async function client(user: string) {
         });
       }
     },
+    send: (o: unknown) => ws.send(JSON.stringify(o)),
     async subscribe(topics: string[]) {
       ws.send(JSON.stringify({ subscribe: topics }));
       await this.until((m) => m.some((x) => x.subscribed !== undefined), 'subscription ack');
@@ -159,5 +161,40 @@ describe('notifications (CONTRACT.md §5)', () => {
     const ws = new WebSocket(`${base}/api/v2/notifications?access_token=bogus`);
     const code = await new Promise<number>((resolve) => ws.on('close', (c) => resolve(c)));
     expect(code).toBe(4401);
+  });
+
+  it('{"unsubscribe":[…]} stops a topic (unknown topics ignored); the others keep flowing', async () => {
+    const c = await h.activeCall('5000', 'alice');
+    const agentTopic = `v2.users.${await h.userId('alice')}.conversations.calls`;
+    const convTopic = `v2.conversations.calls.${c.conversationId}`;
+    const alice = await client('alice');
+    expect(await alice.subscribe([agentTopic, convTopic])).toEqual([agentTopic, convTopic]);
+    alice.send({ unsubscribe: [agentTopic, 'v2.never.subscribed'] });
+    await alice.until((m) => m.some((x) => x.unsubscribed), 'unsubscribe ack');
+    expect(alice.messages.find((x) => x.unsubscribed)?.unsubscribed).toEqual([
+      agentTopic,
+      'v2.never.subscribed',
+    ]);
+    const before = alice.messages.length;
+    await h.app.inject({
+      method: 'PATCH',
+      url: `/api/v2/conversations/calls/${c.conversationId}/participants/${c.agentId}`,
+      headers: { authorization: `Bearer ${await h.token('alice')}` },
+      payload: { held: true },
+    });
+    await alice.until(
+      (m) => m.slice(before).some((x) => x.topic === convTopic),
+      'the hold on the conversation topic',
+    );
+    // A marker: the server answers in order, so anything for the dropped topic would precede this ack.
+    alice.send({ subscribe: [] });
+    await alice.until((m) => m.filter((x) => x.subscribed).length >= 2, 'second ack');
+    expect(alice.messages.slice(before).filter((x) => x.topic === agentTopic)).toEqual([]);
+    alice.send({ unsubscribe: 'nope' });
+    await alice.until(
+      (m) => m.some((x) => x.error?.code === 'VALIDATION_FAILED'),
+      'a malformed message refused',
+    );
+    alice.close();
   });
 });

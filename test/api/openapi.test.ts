@@ -27,6 +27,10 @@ const CONTRACT_ROUTES = [
   'get /api/v2/conversations/{conversationId}/timeline',
   'get /api/v2/audit/supervision',
   'post /api/v2/admin/provisioning',
+  'get /api/v2/users/me/phone/credentials',
+  'get /api/v2/users',
+  'get /api/v2/authorization/roles',
+  'get /api/v2/telephony/phones',
 ];
 
 describe('GET /api/v2/openapi.json', () => {
