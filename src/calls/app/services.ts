@@ -5,6 +5,7 @@ import { AuthService } from './auth-service.js';
 import { type CallSideEffects, NoopCallSideEffects } from './call-side-effects.js';
 import { ConversationService } from './conversation-service.js';
 import { InProcessNotificationBus, type NotificationBus } from './notification-bus.js';
+import { SessionEndAudit } from './session-end-audit.js';
 import { SupervisionService } from './supervision-service.js';
 
 export interface AppServices {
@@ -15,6 +16,8 @@ export interface AppServices {
   readonly auth: AuthService;
   readonly conversations: ConversationService;
   readonly supervision: SupervisionService;
+  /** Audits sessions that end by themselves (from the domain events). */
+  readonly sessionAudit: SessionEndAudit;
   close(): Promise<void>;
 }
 
@@ -48,6 +51,12 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     log: o.log.child({ module: 'calls.supervision' }),
   });
   const auth = new AuthService({ db: o.db, clock: o.clock, tokenTtlS: o.tokenTtlS });
+  const sessionAudit = new SessionEndAudit({
+    db: o.db,
+    clock: o.clock,
+    bus,
+    log: o.log.child({ module: 'calls.session-audit' }),
+  });
   return {
     db: o.db,
     clock: o.clock,
@@ -56,6 +65,10 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     auth,
     conversations,
     supervision,
-    close: () => conversations.close(),
+    sessionAudit,
+    async close() {
+      await conversations.close();
+      await sessionAudit.close();
+    },
   };
 }
