@@ -26,6 +26,22 @@ import { OfferLoop } from './offer-loop.js';
 import { placeOutbound } from './outbound-call.js';
 import { numberViaTrunk, type PhoneTarget, phoneTarget } from './phone-target.js';
 
+/**
+ * Our decision (B2BUA policy): when a party hangs up and the call cannot go on — no customer is
+ * left, or customers are left with no agent (live or ringing) and no queue — the conversation
+ * ends and every remaining leg is hung up ("customer hangs up at any point → everything cleaned up").
+ * A blind-transferred customer (queue or ringing target) and a conference of agents go on.
+ */
+export function nobodyLeftToTalkTo(c: ConversationRecord): boolean {
+  const live = c.participants.filter((p) => p.state !== 'disconnected');
+  const customers = live.some((p) => p.purpose === 'customer' && p.state !== 'alerting');
+  const agents = live.some((p) => p.purpose === 'agent');
+  const queued = live.some((p) => p.purpose === 'acd');
+  const ringing = live.some((p) => p.purpose === 'customer' && p.state === 'alerting');
+  if (!customers) return !ringing || !agents;
+  return !agents && !queued;
+}
+
 export interface CallControlOptions {
   readonly sip: CallSipPort;
   readonly media: CallMediaPort;
@@ -193,6 +209,7 @@ export class CallControl implements CallSideEffects {
 
   private reconcile(change: ConversationChanged): void {
     const c = change.conversation;
+    this.log.debug({ events: change.events.map((e) => e.type), state: c.state }, 'change');
     for (const p of c.participants) {
       const leg = this.legs.get(p.id);
       if (leg && (p.state === 'disconnected' || c.state === 'ended')) this.track(this.release(leg, 'left'));
@@ -210,6 +227,13 @@ export class CallControl implements CallSideEffects {
     }
     if (change.events.some((e) => e.type === 'participant.left' || e.type === 'queue.entered'))
       this.offers.kick();
+    if (
+      c.state === 'active' &&
+      change.events.some((e) => e.type === 'participant.left' && e.reason === 'hung-up') &&
+      nobodyLeftToTalkTo(c)
+    ) {
+      this.track(this.command(c.orgId, c.id, { type: 'conversation.end' }));
+    }
   }
 
   /** SPEC §4: an offered agent or a transfer/consult target (a user or a number) is called. */
@@ -300,7 +324,9 @@ export class CallControl implements CallSideEffects {
 
   private async command(orgId: string, conversationId: string, cmd: ConversationCommand): Promise<boolean> {
     try {
+      this.log.debug({ command: cmd.type, conversationId }, 'applying');
       await this.services().conversations.apply(orgId, conversationId, cmd);
+      this.log.debug({ command: cmd.type, conversationId }, 'applied');
       return true;
     } catch (err) {
       if (err instanceof CataloguedError && STALE.has(err.code)) {

@@ -23,6 +23,7 @@ export async function partyGone(rt: CallRuntime, leg: CallLeg): Promise<void> {
   const conv = rt.services().conversations.record(leg.orgId, leg.conversationId);
   const p = conv?.participants.find((x) => x.id === leg.participantId);
   await rt.release(leg, 'hung up');
+  rt.log.debug({ participantId: leg.participantId, state: p?.state }, 'party gone');
   if (!p || p.state === 'disconnected') return;
   if (p.purpose === 'monitor' || p.purpose === 'coach') {
     // R11: "the supervisor stops … (or hangs up their phone)".

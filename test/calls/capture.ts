@@ -126,3 +126,53 @@ export function analyse(pkts: readonly CapturedRtp[], freqs: readonly number[]):
     maxGapMs,
   };
 }
+
+/** One UDP datagram of a capture, as text (SIP). */
+export interface CapturedDatagram {
+  timeMs: number;
+  srcPort: number;
+  dstPort: number;
+  text: string;
+}
+
+/** Every UDP datagram of a classic pcap (Ethernet or raw IPv4 link), decoded as text. */
+export function udpDatagrams(buf: Buffer): CapturedDatagram[] {
+  if (buf.length < 24) return [];
+  const le = buf.readUInt32LE(0) === 0xa1b2c3d4 || buf.readUInt32LE(0) === 0xa1b23c4d;
+  const nano = buf.readUInt32LE(0) === 0xa1b23c4d || buf.readUInt32BE(0) === 0xa1b23c4d;
+  const u32 = (o: number) => (le ? buf.readUInt32LE(o) : buf.readUInt32BE(o));
+  const link = u32(20);
+  const ipAt = link === 1 ? 14 : link === 113 ? 16 : link === 0 ? 4 : 0;
+  const out: CapturedDatagram[] = [];
+  let o = 24;
+  while (o + 16 <= buf.length) {
+    const sec = u32(o);
+    const frac = u32(o + 4);
+    const len = u32(o + 8);
+    const frame = buf.subarray(o + 16, o + 16 + len);
+    o += 16 + len;
+    if (frame.length < ipAt + 28 || frame[ipAt]! >> 4 !== 4 || frame[ipAt + 9] !== 17) continue;
+    const udp = ipAt + (frame[ipAt]! & 0x0f) * 4;
+    out.push({
+      timeMs: sec * 1000 + (nano ? frac / 1e6 : frac / 1e3),
+      srcPort: frame.readUInt16BE(udp),
+      dstPort: frame.readUInt16BE(udp + 2),
+      text: frame.subarray(udp + 8, udp + frame.readUInt16BE(udp + 4)).toString('latin1'),
+    });
+  }
+  return out;
+}
+
+/** SIP messages to or from `port` in [fromMs, toMs]: their first lines and CSeq. */
+export function sipMessages(file: string, port: number, fromMs: number, toMs: number): string[] {
+  let buf: Buffer;
+  try {
+    buf = readFileSync(file);
+  } catch {
+    return [];
+  }
+  return udpDatagrams(buf)
+    .filter((d) => (d.srcPort === port || d.dstPort === port) && d.timeMs >= fromMs && d.timeMs <= toMs)
+    .filter((d) => /^(SIP\/2\.0 |[A-Z]+ sip)/.test(d.text))
+    .map((d) => `${d.text.split('\r\n')[0]} | ${/\r\nCSeq:\s*([^\r]+)/i.exec(d.text)?.[1] ?? ''}`);
+}

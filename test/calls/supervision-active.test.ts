@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BaresipPeer } from '../support/sip-peers.js';
-import { Capture } from './capture.js';
+import { Capture, sipMessages } from './capture.js';
 import { acme, CallsHarness, HOST, TONES, until } from './harness.js';
 
 const ALL = [TONES.customer, TONES.agent, TONES.agent2, TONES.supervisor];
@@ -9,23 +9,31 @@ const NOT_HEARD = 0.01;
 
 let h: CallsHarness;
 let cap: Capture;
+let sipCap: Capture;
+let sue: BaresipPeer;
 let alice: BaresipPeer;
 let sam: BaresipPeer;
 let customer: BaresipPeer;
 let cid: string;
 let customerPid: string;
 let agentPid: string;
+/** Between the call being connected and the last supervisor stop (R9 trace window). */
+let connectedAt = 0;
+let lastStop = 0;
 
 beforeAll(async () => {
   h = await CallsHarness.start();
   await h.provision(acme(9));
   cap = await Capture.start(`udp src portrange ${h.rtpRange[0]}-${h.rtpRange[1]}`);
-  [alice, sam] = await Promise.all([
+  sipCap = await Capture.start(`udp port ${h.sipPort}`);
+  [alice, sam, sue] = await Promise.all([
     h.phone('alice', TONES.agent, { sipUser: 'alice' }),
     h.phone('sam', TONES.supervisor, { sipUser: 'sam' }),
+    h.phone('sue', TONES.supervisor, { sipUser: 'sue' }),
   ]);
   await h.available('alice', true);
   await h.available('sam');
+  await h.available('sue');
   customer = await h.phone('customer', TONES.customer);
   await customer.command('dial', `sip:5000@${HOST}:${h.sipPort}`);
   cid = await h.liveConversationId();
@@ -37,16 +45,20 @@ beforeAll(async () => {
   );
   agentPid = agent.id;
   customerPid = (await h.conversation(cid)).participants.find((p) => p.purpose === 'customer')!.id;
+  await customer.waitEvent((e) => e.type === 'CALL_ESTABLISHED', 10_000, 'customer CALL_ESTABLISHED');
+  await alice.waitEvent((e) => e.type === 'CALL_ESTABLISHED', 10_000, 'agent CALL_ESTABLISHED');
+  connectedAt = Date.now();
 }, 60_000);
 
 afterAll(async () => {
   await cap?.close();
+  await sipCap?.close();
   await h?.close();
 });
 
-async function startSession(mode: 'monitor' | 'coach', target: string): Promise<string> {
+async function startSession(mode: 'monitor' | 'coach', target: string, who = 'sam'): Promise<string> {
   const r = await h.api<{ participantId: string; state: string }>(
-    'sam',
+    who,
     'POST',
     `/conversations/calls/${cid}/participants/${target}/${mode}`,
     {},
@@ -61,8 +73,8 @@ async function startSession(mode: 'monitor' | 'coach', target: string): Promise<
   return r.body.participantId;
 }
 
-async function stopSession(pid: string): Promise<void> {
-  const r = await h.api('sam', 'PATCH', `/conversations/calls/${cid}/participants/${pid}`, {
+async function stopSession(pid: string, who = 'sam'): Promise<void> {
+  const r = await h.api(who, 'PATCH', `/conversations/calls/${cid}/participants/${pid}`, {
     state: 'disconnected',
   });
   expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -71,6 +83,7 @@ async function stopSession(pid: string): Promise<void> {
     5000,
     'supervisor leg released',
   );
+  lastStop = Date.now();
 }
 
 describe('a connected call', () => {
@@ -126,5 +139,116 @@ describe('supervision on an active call', () => {
     expect(s.power[TONES.agent]).toBeGreaterThan(HEARD);
     expect(s.power[TONES.supervisor]).toBeLessThan(NOT_HEARD);
     await stopSession(pid);
+  });
+});
+
+describe('switching and silence toward the parties', () => {
+  it('switch-monitor-coach-monitor: no new INVITE to the supervisor, no gap in its stream, every session on the timeline', async () => {
+    const pid = await startSession('monitor', agentPid);
+    const samPort = await h.rtpPortOf(pid);
+    const answeredAt = Date.now();
+    const beforeSwitch = Date.now();
+    const toCoach = await h.api('sam', 'PATCH', `/conversations/calls/${cid}/participants/${pid}`, {
+      mode: 'coach',
+    });
+    expect(toCoach.status, JSON.stringify(toCoach.body)).toBe(200);
+    const coached = await cap.heard(await h.rtpPortOf(agentPid), Date.now() + 300, ALL);
+    expect(coached.power[TONES.supervisor], 'the agent hears the coach after the switch').toBeGreaterThan(
+      HEARD,
+    );
+    const toMonitor = await h.api('sam', 'PATCH', `/conversations/calls/${cid}/participants/${pid}`, {
+      mode: 'monitor',
+    });
+    expect(toMonitor.status, JSON.stringify(toMonitor.body)).toBe(200);
+    const afterSwitch = Date.now();
+    const monitored = await cap.heard(await h.rtpPortOf(agentPid), Date.now() + 300, ALL);
+    expect(monitored.power[TONES.supervisor], 'the agent no longer hears the supervisor').toBeLessThan(
+      NOT_HEARD,
+    );
+    // The supervisor's stream across both switches: continuous (no gap), both voices throughout.
+    const stream = cap
+      .packets(samPort)
+      .filter((p) => p.timeMs >= beforeSwitch - 200 && p.timeMs <= afterSwitch + 200);
+    expect(stream.length).toBeGreaterThan(10);
+    let gap = 0;
+    for (let i = 1; i < stream.length; i++) gap = Math.max(gap, stream[i]!.timeMs - stream[i - 1]!.timeMs);
+    expect(gap, 'largest gap in the supervisor stream (ms)').toBeLessThan(100);
+    await stopSession(pid);
+    const t1 = Date.now();
+    // No new INVITE to the supervisor's phone after it answered.
+    const toSam = sipMessages(sipCap.file, sam.sipPort, answeredAt, t1).filter((m) => m.startsWith('INVITE'));
+    expect(toSam).toEqual([]);
+    const tl = await h.timeline(cid);
+    const mine = tl
+      .filter((e) => e.participantId === pid)
+      .map((e) => `${e.type}${e.reason ? `:${e.reason}` : ''}`);
+    expect(mine).toEqual([
+      'participant.alerting',
+      'participant.connected',
+      'monitor.started',
+      'monitor.ended:switched',
+      'coach.started',
+      'coach.ended:switched',
+      'monitor.started',
+      'monitor.ended:stopped',
+      'participant.left:stopped',
+    ]);
+  });
+});
+
+describe('hold', () => {
+  it('monitor-agent-hold and monitor-customer-hold: agent-monitor hears 1000 only; customer-monitor hears 440 only', async () => {
+    const onAgent = await startSession('monitor', agentPid, 'sam');
+    const onCustomer = await startSession('monitor', customerPid, 'sue');
+    const held = await h.api('alice', 'PATCH', `/conversations/calls/${cid}/participants/${agentPid}`, {
+      held: true,
+    });
+    expect(held.status, JSON.stringify(held.body)).toBe(200);
+    const from = Date.now() + 300;
+    const [a, c] = await Promise.all([
+      cap.heard(await h.rtpPortOf(onAgent), from, ALL),
+      cap.heard(await h.rtpPortOf(onCustomer), from, ALL),
+    ]);
+    expect(a.power[TONES.agent], JSON.stringify(a)).toBeGreaterThan(HEARD);
+    expect(a.power[TONES.customer]).toBeLessThan(NOT_HEARD);
+    expect(c.power[TONES.customer], JSON.stringify(c)).toBeGreaterThan(HEARD);
+    expect(c.power[TONES.agent]).toBeLessThan(NOT_HEARD);
+    const resumed = await h.api('alice', 'PATCH', `/conversations/calls/${cid}/participants/${agentPid}`, {
+      held: false,
+    });
+    expect(resumed.status).toBe(200);
+    await stopSession(onAgent, 'sam');
+    await stopSession(onCustomer, 'sue');
+  });
+});
+
+describe('R9', () => {
+  it('nobody-told: the agent’s and customer’s phones see no SIP between the call being connected and the last supervisor stop', async () => {
+    expect(lastStop).toBeGreaterThan(connectedAt);
+    for (const [who, port] of [
+      ['alice', alice.sipPort],
+      ['customer', customer.sipPort],
+    ] as const) {
+      const msgs = sipMessages(sipCap.file, port, connectedAt, lastStop).filter(
+        (m) => !m.includes('REGISTER'),
+      );
+      expect(msgs, `SIP seen by ${who}`).toEqual([]);
+    }
+    // The trace is real: the same capture saw the supervisors' INVITEs in that window.
+    const toSupervisors = sipMessages(sipCap.file, sam.sipPort, connectedAt, lastStop).filter((m) =>
+      m.startsWith('INVITE'),
+    );
+    expect(toSupervisors.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the end of the call', () => {
+  it('the customer hangs up: the conversation ends and nothing is left allocated', async () => {
+    await customer.command('hangup');
+    await until(async () => (await h.conversation(cid)).state === 'ended', 10_000, 'conversation ended');
+    await alice.waitEvent((e) => e.type === 'CALL_CLOSED', 10_000, 'agent CALL_CLOSED');
+    expect(await h.leftovers()).toEqual({ legs: [], mediaLegs: 0, live: 0 });
+    const routing = await h.api<{ routingStatus: string }>('alice', 'GET', '/users/me');
+    expect(routing.body.routingStatus).toBe('IDLE');
   });
 });
