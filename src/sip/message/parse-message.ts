@@ -58,7 +58,11 @@ export function partialFromHead(head: string): PartialMessage {
 }
 
 function fail(reason: string, head?: string): never {
-  throw new SipParseError('SIP_PARSE_ERROR', reason, head === undefined ? undefined : partialFromHead(head));
+  throw new SipParseError(
+    'SIP_PARSE_ERROR',
+    reason,
+    head === undefined ? undefined : () => partialFromHead(head),
+  );
 }
 
 function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
@@ -216,7 +220,7 @@ function parseStatusLine(line: string, head: string): SipResponse {
   const version = sp1 < 0 ? line : line.slice(0, sp1);
   if (version !== 'SIP/2.0') {
     if (/^SIP\/[0-9]+\.[0-9]+$/.test(version)) {
-      throw new SipParseError('SIP_VERSION_NOT_SUPPORTED', `version ${version}`, partialFromHead(head));
+      throw new SipParseError('SIP_VERSION_NOT_SUPPORTED', `version ${version}`, () => partialFromHead(head));
     }
     fail('bad SIP version', head);
   }
@@ -235,7 +239,7 @@ function parseRequestLine(line: string, head: string): SipRequest {
   if (!isToken(method)) fail('bad method', head);
   if (version !== 'SIP/2.0') {
     if (/^SIP\/[0-9]+\.[0-9]+$/.test(version)) {
-      throw new SipParseError('SIP_VERSION_NOT_SUPPORTED', `version ${version}`, partialFromHead(head));
+      throw new SipParseError('SIP_VERSION_NOT_SUPPORTED', `version ${version}`, () => partialFromHead(head));
     }
     fail('bad SIP version', head);
   }

@@ -17,13 +17,19 @@ export interface PartialMessage {
 /** The one error the parser throws: a catalogued code, the SIP status to answer, and a reason. */
 export class SipParseError extends CataloguedError<ParseCode> {
   readonly reason: string;
-  readonly partial: PartialMessage | undefined;
+  private partialValue: PartialMessage | (() => PartialMessage) | undefined;
 
-  constructor(code: ParseCode, reason: string, partial?: PartialMessage) {
+  /** `partial` may be a function: it is then computed only when asked for (errors are common under attack). */
+  constructor(code: ParseCode, reason: string, partial?: PartialMessage | (() => PartialMessage)) {
     super(code, errorCatalogue[code], `${errorCatalogue[code].description} ${reason}`, { reason });
     this.name = 'SipParseError';
     this.reason = reason;
-    this.partial = partial;
+    this.partialValue = partial;
+  }
+
+  get partial(): PartialMessage | undefined {
+    if (typeof this.partialValue === 'function') this.partialValue = this.partialValue();
+    return this.partialValue;
   }
 
   /** The status a UAS answers a request with (400, 505 or 513). */
