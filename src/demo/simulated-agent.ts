@@ -99,6 +99,8 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
   private readonly log: Logger;
   private customerAddress: string | undefined;
   private transferring = false;
+  /** An INVITE being answered (until its ACK): close() waits for it so that no call is left up. */
+  private answering: Promise<void> | undefined;
   callsAnswered = 0;
   holds = 0;
   transfers = 0;
@@ -115,6 +117,16 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
 
   get username(): string {
     return this.o.username;
+  }
+
+  /** The phone's SIP port (once started). */
+  get sipPort(): number | undefined {
+    return this.ua?.port;
+  }
+
+  /** The phone's registration (once started). */
+  get registered(): boolean {
+    return this.registration?.registered ?? false;
   }
 
   /** The agent's user id once logged in. */
@@ -159,7 +171,16 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
     this.log.info({ aor: this.registration.aor }, 'agent ready');
   }
 
-  private async onInvite(req: SipRequest, uas: IncomingInvite): Promise<void> {
+  private onInvite(req: SipRequest, uas: IncomingInvite): Promise<void> {
+    const p = this.answer(req, uas);
+    this.answering = p;
+    void p.finally(() => {
+      if (this.answering === p) this.answering = undefined;
+    });
+    return p;
+  }
+
+  private async answer(req: SipRequest, uas: IncomingInvite): Promise<void> {
     if (this.current !== S.Ready || this.call) {
       uas.reject(486);
       return;
@@ -180,6 +201,12 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
       });
       // RFC 5373 §5: "answer-after=0" asks the UA to answer at once; we always do while ready.
       const dialog = await uas.answer(sdp);
+      if (this.closedMeanwhile()) {
+        // close() ran while we waited for the ACK: end the call at once.
+        await dialog.bye();
+        await stream.close();
+        return;
+      }
       const call = new PhoneCall(dialog, stream, negotiated.remote, agentScript(this.o.voices), this.log);
       this.call = call;
       this.callsAnswered++;
@@ -194,8 +221,13 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
       } catch {
         /* answered or cancelled already */
       }
-      if ((this.current as AgentState) === S.Talking && !this.call) this.transition(S.Ready);
+      if (!this.closedMeanwhile() && !this.call) this.transition(S.Ready);
     }
+  }
+
+  /** Whether close() ran during an await (a method call, so that TypeScript does not narrow it away). */
+  private closedMeanwhile(): boolean {
+    return this.current === S.Closed;
   }
 
   /** Arms this call's talk timer and, by chance, a hold. */
@@ -298,6 +330,7 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
     if (this.current === S.Closed) return;
     this.transition(S.Closed);
     this.clearTimers();
+    await this.answering?.catch(() => undefined);
     const call = this.call;
     this.call = undefined;
     await call?.hangUp().catch(() => undefined);

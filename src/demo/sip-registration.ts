@@ -3,6 +3,9 @@ import type { SipUserAgent } from '../sip/index.js';
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { demoError } from './demo-errors.js';
 
+/** How long `unregister` waits for the registrar's answer. */
+const UNREGISTER_WAIT_MS = 2000;
+
 export interface RegistrationOptions {
   /** The registrar: `{host, port}` of Earshot's SIP side. */
   readonly registrar: { readonly host: string; readonly port: number };
@@ -79,7 +82,19 @@ export class SipRegistration {
     this.timer = undefined;
     if (!this.registered) return;
     this.registered = false;
-    await this.send(0).catch((err: unknown) => this.o.logger.debug({ err }, 'unregister failed'));
+    // Bounded: a registrar that is already gone would keep a UDP transaction alive for 64*T1.
+    let timer: TimerHandle | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = this.o.clock.setTimer(UNREGISTER_WAIT_MS, resolve);
+    });
+    await Promise.race([
+      this.send(0).then(
+        () => undefined,
+        (err: unknown) => this.o.logger.debug({ err }, 'unregister failed'),
+      ),
+      gaveUp,
+    ]);
+    this.o.clock.clearTimer(timer);
   }
 
   private send(expires: number) {
