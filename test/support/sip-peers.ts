@@ -219,8 +219,40 @@ export class SippPeer extends PeerProcess {
     super(name, 'sipp', args, dir);
   }
 
+  /**
+   * The last row of SIPp's statistics file (`-trace_stat`, written at exit): column name → value, e.g.
+   * `SuccessfulCall(C)`, `FailedCall(C)`, `Retransmissions(C)`. Empty when SIPp wrote none.
+   */
+  stats(): Record<string, string> {
+    let text: string;
+    try {
+      text = readFileSync(join(this.dir, 'stats.csv'), 'utf8');
+    } catch {
+      return {};
+    }
+    const rows = text.split('\n').filter((l) => l.trim() !== '');
+    const head = rows[0]?.split(';') ?? [];
+    const last = rows.length > 1 ? (rows[rows.length - 1] ?? '').split(';') : [];
+    const out: Record<string, string> = {};
+    head.forEach((name, i) => {
+      if (name) out[name] = last[i] ?? '';
+    });
+    return out;
+  }
+
+  /** A numeric column of `stats()` (NaN when absent). */
+  stat(name: string): number {
+    const v = this.stats()[name];
+    return v === undefined || v === '' ? Number.NaN : Number(v);
+  }
+
   protected override extraLogs(): string {
     let s = '';
+    const st = this.stats();
+    if (Object.keys(st).length) {
+      const keep = Object.entries(st).filter(([k, v]) => /Call|Retrans|Failed/.test(k) && v !== '0');
+      s += `\n── ${this.name} stats ── ${keep.map(([k, v]) => `${k}=${v}`).join(' ')}`;
+    }
     for (const f of ['errors.log', 'messages.log']) {
       try {
         const text = readFileSync(join(this.dir, f), 'utf8');
@@ -270,6 +302,9 @@ export async function startSipp(options: SippOptions): Promise<SippPeer> {
     '-trace_msg',
     '-message_file',
     join(dir, 'messages.log'),
+    '-trace_stat',
+    '-stf',
+    join(dir, 'stats.csv'),
   );
   if (options.lost !== undefined) args.push('-lost', String(options.lost));
   if (options.service) args.push('-s', options.service);
