@@ -29,7 +29,13 @@ const MAX_CSEQ = 2 ** 31 - 1;
 export function parseMessage(input: Buffer | string, options: ParseOptions = {}): SipRequest | SipResponse {
   const buf = typeof input === 'string' ? Buffer.from(input, 'utf8') : input;
   const maxSize = options.maxSize ?? DEFAULT_MAX_MESSAGE_SIZE;
-  if (buf.length > maxSize) throw new SipParseError('SIP_MESSAGE_TOO_LARGE', `${buf.length} bytes`);
+  if (buf.length > maxSize) {
+    // Keep what a 513 answer needs (Via, From, To, Call-ID, CSeq) from the first part of the head.
+    throw new SipParseError('SIP_MESSAGE_TOO_LARGE', `${buf.length} bytes`, () => {
+      const end = buf.indexOf(CRLFCRLF);
+      return partialFromHead(buf.toString('utf8', 0, end < 0 ? Math.min(buf.length, 8192) : end));
+    });
+  }
   try {
     return parse(buf, options.datagram ?? true);
   } catch (err) {
