@@ -230,12 +230,12 @@ export class CallsHarness {
   async phone(
     name: string,
     freq: number,
-    o: { sipUser?: string; answer?: 'auto' | 'manual' } = {},
+    o: { sipUser?: string; answer?: 'auto' | 'manual'; user?: string } = {},
   ): Promise<BaresipPeer> {
     const answer = `answermode=${o.answer ?? 'auto'}`;
     const account = o.sipUser
       ? `<sip:${o.sipUser}@${HOST}:${this.sipPort}>;regint=60;auth_user=${o.sipUser};auth_pass=sp;${answer};audio_codecs=PCMU`
-      : `<sip:${name}@${HOST}>;regint=0;${answer};audio_codecs=PCMU`;
+      : `<sip:${o.user ?? name}@${HOST}>;regint=0;${answer};audio_codecs=PCMU`;
     const peer = this.peers.add(await startBaresip({ name, account, audioFile: this.toneFile(freq) }));
     // The registrar is the truth (baresip may push REGISTER_OK before ctrl_tcp is connected).
     const aor = `sip:${o.sipUser}@${HOST}`;
@@ -276,7 +276,7 @@ export class CallsHarness {
 }
 
 /** The org of the call tests: a queue 5000 with alice and bob, supervisors sam (sip) and rita (remote). */
-export function acme(trunkPort: number): ProvisioningDoc {
+export function acme(trunkPort: number, o: { aliceSupervises?: boolean } = {}): ProvisioningDoc {
   const sip = (u: string) => ({ kind: 'sip' as const, sipUser: u, sipPassword: 'sp' });
   return {
     org: { name: 'Acme' },
@@ -284,7 +284,13 @@ export function acme(trunkPort: number): ProvisioningDoc {
     queues: [{ name: 'Support', number: '5000', members: ['alice', 'bob'] }],
     users: [
       { username: 'admin', name: 'Ada Admin', password: 'pw', roles: ['admin', 'supervisor'] },
-      { username: 'alice', name: 'Alice Agent', password: 'pw', roles: ['agent'], phone: sip('alice') },
+      {
+        username: 'alice',
+        name: 'Alice Agent',
+        password: 'pw',
+        roles: o.aliceSupervises ? ['agent', 'supervisor'] : ['agent'],
+        phone: sip('alice'),
+      },
       { username: 'bob', name: 'Bob Agent', password: 'pw', roles: ['agent'], phone: sip('bob') },
       { username: 'sam', name: 'Sam Supervisor', password: 'pw', roles: ['supervisor'], phone: sip('sam') },
       { username: 'sue', name: 'Sue Supervisor', password: 'pw', roles: ['supervisor'], phone: sip('sue') },
