@@ -277,15 +277,19 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
     if (api && target && this.o.random() < this.behaviour.transferChance) {
       try {
         const mine = await api.myCall();
-        if (mine && this.call === call) {
+        // At most one transfer per call: a call that another agent already had is not passed on again.
+        const handedOver = mine?.conversation.participants.some(
+          (p) => p.purpose === 'agent' && p.id !== mine.me.id,
+        );
+        if (mine && !handedOver && this.call === call) {
           this.transferring = true;
-          // CONTRACT.md §4 replace: "the agent is replaced by the target … and leaves" — the server
-          // sends us the BYE.
+          // CONTRACT.md §4 replace: "the agent is replaced by the target … and leaves". The domain keeps
+          // our leg (alone in its island, SPEC §3 "while that agent's leg remains") until our phone
+          // hangs up, as a desk phone does after a blind transfer.
           await api.transferToUser(mine.conversation.id, mine.me.id, target);
           this.transfers++;
           this.log.info({ target }, 'blind transfer');
-          // Should the server not end our leg, hang up ourselves after a moment.
-          this.later(5_000, () => void call.hangUp());
+          this.later(500 + this.o.random() * 1000, () => void call.hangUp());
           return;
         }
       } catch (err) {
