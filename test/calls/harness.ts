@@ -71,6 +71,7 @@ export interface StartOptions {
 
 export class CallsHarness {
   readonly peers = new PeerSet();
+  private readonly peerList: BaresipPeer[] = [];
   private readonly tokens = new Map<string, string>();
   private readonly tones = new Map<number, string>();
   orgId = '';
@@ -237,10 +238,16 @@ export class CallsHarness {
       ? `<sip:${o.sipUser}@${HOST}:${this.sipPort}>;regint=60;auth_user=${o.sipUser};auth_pass=sp;${answer};audio_codecs=PCMU`
       : `<sip:${o.user ?? name}@${HOST}>;regint=0;${answer};audio_codecs=PCMU`;
     const peer = this.peers.add(await startBaresip({ name, account, audioFile: this.toneFile(freq) }));
+    this.peerList.push(peer);
     // The registrar is the truth (baresip may push REGISTER_OK before ctrl_tcp is connected).
     const aor = `sip:${o.sipUser}@${HOST}`;
     if (o.sipUser) await until(() => this.front.location.lookup(aor).length > 0, 10_000, `${aor} registered`);
     return peer;
+  }
+
+  /** Process ids of the baresip parties (for a crash test that must stop them by pid). */
+  peersPids(): number[] {
+    return this.peerList.map((p) => p.child.pid).filter((x): x is number => x !== undefined);
   }
 
   /** The RTP port an endpoint receives on (where our media leg for `participantId` sends). */
