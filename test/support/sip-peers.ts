@@ -215,8 +215,28 @@ export class SippPeer extends PeerProcess {
     dir: string,
     /** SIPp's own SIP port (where a UAS scenario listens). */
     readonly localPort: number,
+    /** Whether SIPp runs over TCP (`-t t1`/`tn`). */
+    readonly tcp = false,
   ) {
     super(name, 'sipp', args, dir);
+  }
+
+  /**
+   * Resolves once SIPp holds its SIP port (UDP, and TCP for `t1`/`tn`): a UAS scenario is then ready for
+   * calls. A bounded condition poll (SIPp prints nothing when it is ready), not a synchronisation sleep.
+   */
+  async listening(ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      if (!this.running) throw new Error(`${this.name} exited before listening\n${this.describe()}`);
+      const held = this.tcp ? !(await canBindTcp(this.localPort)) : !(await canBindUdp(this.localPort));
+      if (held) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `${this.name} not listening on ${this.localPort} within ${ms} ms\n${this.describe()}`,
+        );
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   /**
@@ -316,6 +336,7 @@ export async function startSipp(options: SippOptions): Promise<SippPeer> {
     args,
     dir,
     localPort as number,
+    (options.transport ?? 'u1').startsWith('t'),
   );
 }
 
