@@ -209,7 +209,6 @@ export class CallControl implements CallSideEffects {
 
   private reconcile(change: ConversationChanged): void {
     const c = change.conversation;
-    this.log.debug({ events: change.events.map((e) => e.type), state: c.state }, 'change');
     for (const p of c.participants) {
       const leg = this.legs.get(p.id);
       if (leg && (p.state === 'disconnected' || c.state === 'ended')) this.track(this.release(leg, 'left'));
