@@ -140,26 +140,41 @@ export type Params = Map<string, string | null>;
  * generic-param = token [ EQUAL gen-value ]; gen-value = token / host / quoted-string
  */
 export function parseParams(text: string, into: Params): boolean {
-  const parts = splitOutsideQuotes(text, 59);
-  for (const part of parts) {
-    const eq = part.indexOf('=');
-    const name = trimWs(eq < 0 ? part : part.slice(0, eq));
+  let i = 0;
+  const n = text.length;
+  while (i <= n) {
+    // One parameter (an empty one, as in ";;" or a trailing ";", is refused): [LWS] name [LWS] [= [LWS] value [LWS]] up to ';' (outside quotes) or the end.
+    let end = i;
+    let eq = -1;
+    while (end < n) {
+      const c = text.charCodeAt(end);
+      if (c === 59) break;
+      if (c === 61 && eq < 0) eq = end;
+      else if (c === 34) {
+        const q = quotedEnd(text, end);
+        if (q < 0) return false;
+        end = q;
+      }
+      end++;
+    }
+    const name = trimWs(text.slice(i, eq < 0 ? end : eq));
     if (!isToken(name)) return false;
     let value: string | null = null;
     if (eq >= 0) {
-      value = trimWs(part.slice(eq + 1));
+      value = trimWs(text.slice(eq + 1, end));
       if (value.charCodeAt(0) === 34) {
         if (quotedEnd(value, 0) !== value.length - 1) return false;
       } else if (value.length === 0) return false;
       else {
-        for (let i = 0; i < value.length; i++) {
-          const c = value.charCodeAt(i);
+        for (let k = 0; k < value.length; k++) {
+          const c = value.charCodeAt(k);
           // token / host (IPv6 references carry ':' '[' ']').
           if (!isTokenChar(c) && c !== 58 && c !== 91 && c !== 93) return false;
         }
       }
     }
-    into.set(name.toLowerCase(), value);
+    into.set(name === name.toLowerCase() ? name : name.toLowerCase(), value);
+    i = end + 1;
   }
   return true;
 }

@@ -40,6 +40,27 @@ const keyCache = new Map<string, string>();
 
 /** The lower-case long-form key of a header name as written on the wire. */
 export function headerKey(name: string): string {
+  // The names of nearly every message, as most stacks spell them, without hashing.
+  switch (name) {
+    case 'Via':
+      return 'via';
+    case 'From':
+      return 'from';
+    case 'To':
+      return 'to';
+    case 'Call-ID':
+      return 'call-id';
+    case 'CSeq':
+      return 'cseq';
+    case 'Contact':
+      return 'contact';
+    case 'Max-Forwards':
+      return 'max-forwards';
+    case 'Content-Length':
+      return 'content-length';
+    case 'Content-Type':
+      return 'content-type';
+  }
   let k = keyCache.get(name);
   if (k !== undefined) return k;
   const lower = name.toLowerCase();

@@ -109,25 +109,35 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
   while (pos < head.length) {
     let eol = head.indexOf(sep, pos);
     if (eol < 0) eol = head.length;
-    let line = head.slice(pos, eol);
+    const lineStart = pos;
     pos = eol + sepLen;
-    for (;;) {
-      const c = head.charCodeAt(pos);
-      if (pos >= head.length || (c !== 32 && c !== 9)) break;
-      let e2 = head.indexOf(sep, pos);
-      if (e2 < 0) e2 = head.length;
-      line += ` ${trimWs(head.slice(pos, e2))}`;
-      pos = e2 + sepLen;
-    }
-    // field-name = token; HCOLON = *( SP / HTAB ) ":" SWS
-    let ne = 0;
-    while (ne < line.length && isTokenChar(line.charCodeAt(ne))) ne++;
-    if (ne === 0) fail('bad header name', head);
+    // field-name = token; HCOLON = *( SP / HTAB ) ":" SWS — scanned in place, without slicing the line.
+    let ne = lineStart;
+    while (ne < eol && isTokenChar(head.charCodeAt(ne))) ne++;
+    if (ne === lineStart) fail('bad header name', head);
     let colon = ne;
-    while (colon < line.length && isWs(line.charCodeAt(colon))) colon++;
-    if (line.charCodeAt(colon) !== 58) fail('header line without a colon after its name', head);
-    const key = headerKey(ne === line.length ? line : line.slice(0, ne));
-    const value = trimWs(line.slice(colon + 1));
+    while (colon < eol && isWs(head.charCodeAt(colon))) colon++;
+    if (colon >= eol || head.charCodeAt(colon) !== 58)
+      fail('header line without a colon after its name', head);
+    const key = headerKey(head.slice(lineStart, ne));
+    let vs = colon + 1;
+    while (vs < eol && isWs(head.charCodeAt(vs))) vs++;
+    let ve = eol;
+    while (ve > vs && isWs(head.charCodeAt(ve - 1))) ve--;
+    let value = head.slice(vs, ve);
+    const next = head.charCodeAt(pos);
+    if (pos < head.length && (next === 32 || next === 9)) {
+      // Folded continuation lines (rare): join them with one SP.
+      for (;;) {
+        const c = head.charCodeAt(pos);
+        if (pos >= head.length || (c !== 32 && c !== 9)) break;
+        let e2 = head.indexOf(sep, pos);
+        if (e2 < 0) e2 = head.length;
+        const part = trimWs(head.slice(pos, e2));
+        value = value.length ? (part.length ? `${value} ${part}` : value) : part;
+        pos = e2 + sepLen;
+      }
+    }
     switch (key) {
       case 'via':
         if (value.indexOf(',') < 0) {

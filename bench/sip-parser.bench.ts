@@ -1,0 +1,100 @@
+/**
+ * SIP parser throughput on one core: a typical INVITE with SDP and a typical 200 OK, parsed from
+ * Buffers as they arrive from a socket. Prints messages/s for each and, last, one JSON line.
+ */
+import { parseMessage } from '../src/sip/message/parse-message.js';
+
+const INVITE = Buffer.from(
+  [
+    'INVITE sip:5000@127.0.0.1:5060 SIP/2.0',
+    'Via: SIP/2.0/UDP 127.0.0.1:5070;branch=z9hG4bK-524287-1---f3b2a1c9d8e7;rport',
+    'Max-Forwards: 70',
+    'Contact: <sip:alice@127.0.0.1:5070;transport=udp>',
+    'To: <sip:5000@127.0.0.1:5060>',
+    'From: "Alice" <sip:alice@127.0.0.1:5070>;tag=a9f2c3d4',
+    'Call-ID: 8a7b6c5d4e3f2a1b@127.0.0.1',
+    'CSeq: 1 INVITE',
+    'Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, REFER, NOTIFY',
+    'Supported: replaces, timer',
+    'User-Agent: baresip v1.0.0',
+    'Content-Type: application/sdp',
+    'Content-Length: 178',
+    '',
+    'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\na=ptime:20\r\n',
+  ].join('\r\n'),
+);
+
+const OK = Buffer.from(
+  [
+    'SIP/2.0 200 OK',
+    'Via: SIP/2.0/UDP 127.0.0.1:5060;branch=z9hG4bKxk29dke1;rport=5060;received=127.0.0.1',
+    'To: <sip:agent1@127.0.0.1:5080>;tag=8ea2b1c3',
+    'From: <sip:earshot@127.0.0.1>;tag=77dd9e21',
+    'Call-ID: 5c1e2f3a4b5c6d7e',
+    'CSeq: 4711 INVITE',
+    'Contact: <sip:agent1@127.0.0.1:5080>',
+    'Server: baresip v1.0.0',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n'),
+);
+
+function check(buf: Buffer, expectRequest: boolean): void {
+  const m = parseMessage(buf);
+  if (m.isRequest !== expectRequest) throw new Error('benchmark message did not parse as expected');
+  if (expectRequest && m.body.length !== 178) throw new Error(`INVITE body length ${m.body.length}`);
+}
+
+/**
+ * Messages per second of wall time and per second of this process's CPU time. On a machine shared
+ * with other work the wall rate understates one core; the CPU rate is what one core does.
+ */
+function rate(buf: Buffer, ms: number): { wall: number; cpu: number } {
+  // Warm up the JIT, then count whole batches within the time budget.
+  for (let i = 0; i < 20_000; i++) parseMessage(buf);
+  let n = 0;
+  const start = performance.now();
+  const cpu0 = process.cpuUsage();
+  let now = start;
+  while (now - start < ms) {
+    for (let i = 0; i < 5_000; i++) parseMessage(buf);
+    n += 5_000;
+    now = performance.now();
+  }
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    wall: Math.round(n / ((now - start) / 1000)),
+    cpu: Math.round(n / ((cpu.user + cpu.system) / 1e6)),
+  };
+}
+
+check(INVITE, true);
+check(OK, false);
+const best = (buf: Buffer) => {
+  const runs = [rate(buf, 1500), rate(buf, 1500), rate(buf, 1500)];
+  return { wall: Math.max(...runs.map((r) => r.wall)), cpu: Math.max(...runs.map((r) => r.cpu)) };
+};
+const invite = best(INVITE);
+const ok = best(OK);
+const os = await import('node:os');
+const [l1] = os.loadavg();
+const f = (n: number) => n.toLocaleString('en');
+console.log(
+  `INVITE with SDP (${INVITE.length} bytes): ${f(invite.cpu)} messages per CPU-second (${f(invite.wall)}/s wall)`,
+);
+console.log(
+  `200 OK (${OK.length} bytes):            ${f(ok.cpu)} messages per CPU-second (${f(ok.wall)}/s wall)`,
+);
+console.log(`target: >= 250,000/s on one core; load average ${l1?.toFixed(1)} on ${os.cpus().length} cores`);
+console.log(
+  JSON.stringify({
+    bench: 'sip-parser',
+    inviteMsgsPerCpuSec: invite.cpu,
+    okMsgsPerCpuSec: ok.cpu,
+    inviteMsgsPerSecWall: invite.wall,
+    okMsgsPerSecWall: ok.wall,
+    target: 250000,
+    loadAverage: l1,
+  }),
+);
