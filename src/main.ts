@@ -1,7 +1,9 @@
 /**
  * The `earshot` CLI: `earshot serve [--config FILE] [--provision FILE] [--demo]` (CONTRACT.md §1).
- * Starts the store (migrations, crash recovery, provisioning), the application services, the API
- * with notifications, and — through the `startSip` seam — the SIP transports with the registrar.
+ * Starts the store (migrations, crash recovery, provisioning), the media engine, call control, the
+ * application services, the API with notifications, and SIP (UDP + TCP on EARSHOT_SIP_HOST:PORT,
+ * WebSocket on the HTTP server's `/sip`) with the store-backed registrar. SIGINT/SIGTERM shut it
+ * all down gracefully (docs/operations.md).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,11 +12,18 @@ import { buildApp } from './api/app.js';
 import { DEMO_PROVISIONING } from './calls/app/demo-provisioning.js';
 import { applyProvisioning, parseProvisioning } from './calls/app/provisioning.js';
 import { createAppServices } from './calls/app/services.js';
+import { CallControl } from './calls/call-control.js';
+import { recoverOpenConversations } from './calls/crash-recovery.js';
+import { type SipFront, startSipFront } from './calls/sip-front.js';
 import { ConfigError, type EarshotConfig, loadConfig, parseConfigFile } from './config/config.js';
-import { closeOpenConversations } from './store/conversation.repository.js';
-import { openStore, type Store } from './store/database.js';
+import { MediaEngine } from './media/media-engine.js';
+import { openStore } from './store/database.js';
 import { CataloguedError } from './util/catalogued-error.js';
 import { SystemClock } from './util/clock.js';
+
+const SIP_WS_PATH = '/sip';
+/** A shutdown that has not finished by then exits 1. */
+const SHUTDOWN_DEADLINE_MS = 15_000;
 
 interface Args {
   command: string;
@@ -58,18 +67,10 @@ function readText(file: string, what: string): string {
   }
 }
 
-/**
- * The SIP seam: when `src/sip/` has a UA core with transports, this starts SIP on
- * `EARSHOT_SIP_HOST:EARSHOT_SIP_PORT` with the registrar backed by `findSipCredentials`
- * (src/store/phone.repository.ts) and `upsertRegistration`. Not wired yet: returns `undefined`.
- */
-async function startSip(
-  _config: EarshotConfig,
-  _store: Store,
-  log: pino.Logger,
-): Promise<{ close(): Promise<void> } | undefined> {
-  log.warn('SIP is not wired yet (seam startSip in src/main.ts): phones cannot register in this build');
-  return undefined;
+/** Stops with one line and exit code 1 when a part cannot start (e.g. a port already in use). */
+function cannotStart(what: string, err: unknown): never {
+  process.stderr.write(`earshot: cannot start ${what}: ${(err as Error).message ?? String(err)}\n`);
+  process.exit(1);
 }
 
 async function serve(args: Args): Promise<void> {
@@ -85,9 +86,8 @@ async function serve(args: Args): Promise<void> {
   const clock = new SystemClock();
   const store = await openStore({ url: config.db });
   const now = () => new Date(clock.now()).toISOString();
-  const recovered = await closeOpenConversations(store.db, now(), 'conversation-ended');
-  if (recovered.length)
-    log.warn({ count: recovered.length }, 'closed conversations left open by a previous run');
+  // Crash recovery: sessions and conversations a previous run left open are ended on the timeline.
+  await recoverOpenConversations(store.db, clock, log);
   try {
     if (args.demo || config.demo) await applyProvisioning(store.db, DEMO_PROVISIONING, config.sipHost, now());
     if (args.provision) {
@@ -99,13 +99,42 @@ async function serve(args: Args): Promise<void> {
     if (err instanceof CataloguedError) fail(`earshot: ${err.message}`);
     throw err;
   }
+
+  const media = await MediaEngine.start({
+    host: config.mediaHost,
+    portRange: [config.rtpPorts.min, config.rtpPorts.max],
+    logger: log,
+  }).catch((err) => cannotStart('media (EARSHOT_RTP_PORTS)', err));
+  // Call control needs the SIP UA, the UA needs the HTTP server (SIP over WebSocket), the HTTP app
+  // needs the services, the services need call control: the SIP side is reached late through `sip`.
+  let sip: SipFront | undefined;
+  const calls = new CallControl({
+    sip: {
+      invite: (target, options) => {
+        if (!sip) throw new Error('SIP is not started');
+        return sip.ua.invite(target, options);
+      },
+    },
+    media,
+    location: { lookup: (aor) => sip?.location.lookup(aor) ?? [] },
+    db: store.db,
+    clock,
+    logger: log,
+    settings: {
+      sipHost: config.sipHost,
+      mediaHost: config.mediaHost,
+      ringTimeoutMs: config.ringTimeoutS * 1000,
+    },
+  });
   const services = createAppServices({
     db: store.db,
     clock,
     log,
     monitorCap: config.monitorCap,
     tokenTtlS: config.tokenTtlS,
+    effects: calls,
   });
+  calls.attach(services);
   let up = false;
   const app = await buildApp({
     services,
@@ -113,23 +142,60 @@ async function serve(args: Args): Promise<void> {
     sipRealm: config.sipHost,
     webDist: join(import.meta.dirname, '..', 'web', 'dist'),
     healthy: () => up,
+    sipWsPath: SIP_WS_PATH,
   });
-  const sip = await startSip(config, store, log);
-  const address = await app.listen({ host: config.httpHost, port: config.httpPort });
+  sip = await startSipFront({
+    host: config.sipHost,
+    port: config.sipPort,
+    transports: ['udp', 'tcp', 'ws'],
+    httpServer: app.server,
+    db: store.db,
+    clock,
+    logger: log,
+    algorithms: config.sipDigest,
+  }).catch((err) => cannotStart('SIP (EARSHOT_SIP_HOST/EARSHOT_SIP_PORT)', err));
+  const front = sip;
+  front.ua.onInvite((_req, uas) => calls.handleInvite(uas));
+  const address = await app
+    .listen({ host: config.httpHost, port: config.httpPort })
+    .catch((err) => cannotStart('HTTP (EARSHOT_HTTP_HOST/EARSHOT_HTTP_PORT)', err));
+  // /healthz: 200 only now that the store, media, SIP (UDP, TCP, WS) and HTTP are all up.
   up = true;
-  log.info({ address, db: store.dialect }, 'earshot is up');
+  log.info(
+    { address, sip: `${config.sipHost}:${front.ua.port}`, sipWs: SIP_WS_PATH, db: store.dialect },
+    'earshot is up',
+  );
+
   let closing = false;
-  const shutdown = async () => {
+  const shutdown = async (signal: string) => {
     if (closing) return;
     closing = true;
-    await app.close();
-    await sip?.close();
-    await services.close();
-    await store.close();
+    up = false;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error({}, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    force.unref();
+    try {
+      // Stop taking calls (new INVITEs get 503), end every conversation and its sessions with their
+      // timeline entries, BYE/CANCEL every leg and free its media.
+      await calls.close();
+      await front.close();
+      await app.close();
+      await media.close();
+      // Commits and audit writes in flight, then the store.
+      await services.close();
+      await store.close();
+    } catch (err) {
+      log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    }
+    log.info({}, 'earshot stopped');
     process.exit(0);
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 await serve(parseArgs(process.argv.slice(2)));

@@ -1,4 +1,7 @@
+import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -26,6 +29,11 @@ export interface BuildAppOptions {
   /** `/healthz` answers 200 only when this says everything started is up. */
   readonly healthy?: () => boolean;
   readonly bodyLimit?: number;
+  /**
+   * WebSocket upgrades on this path belong to the SIP transport attached to `app.server` (SIP over
+   * WebSocket, RFC 7118); every other upgrade goes through Fastify (notifications).
+   */
+  readonly sipWsPath?: string;
 }
 
 /** The Fastify app: `/api/v2` routes, notifications, OpenAPI, `/healthz`, `/metrics`, the console. */
@@ -77,7 +85,16 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       buildLocalReference: (json, _u, _f, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },
   });
-  await app.register(fastifyWebsocket, { options: { maxPayload: 64 * 1024 } });
+  // @fastify/websocket answers every upgrade it sees (404 for unknown paths), so it only sees the
+  // upgrades that are not the SIP transport's.
+  const apiUpgrades = new EventEmitter();
+  app.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (o.sipWsPath && (req.url ?? '').split('?')[0] === o.sipWsPath) return;
+    apiUpgrades.emit('upgrade', req, socket, head);
+  });
+  await app.register(fastifyWebsocket, {
+    options: { maxPayload: 64 * 1024, server: apiUpgrades as unknown as Server },
+  });
 
   app.get('/healthz', { schema: { hide: true } }, async (_req, reply) => {
     if (o.healthy && !o.healthy()) return reply.status(503).send({ status: 'starting' });

@@ -16,7 +16,14 @@ describe('loadConfig', () => {
       ringTimeoutS: 30,
       demo: false,
       monitorCap: 5,
+      sipDigest: ['SHA-256', 'MD5'],
     });
+  });
+
+  it('EARSHOT_SIP_DIGEST lists the offered digest algorithms in order', () => {
+    expect(loadConfig({ EARSHOT_SIP_DIGEST: 'MD5' }).sipDigest).toEqual(['MD5']);
+    expect(loadConfig({ EARSHOT_SIP_DIGEST: 'MD5, SHA-256' }).sipDigest).toEqual(['MD5', 'SHA-256']);
+    expect(loadConfig({}, parseConfigFile('sipDigest: MD5', 'c.yaml'), 'c.yaml').sipDigest).toEqual(['MD5']);
   });
 
   it('media host follows the SIP host unless set', () => {
@@ -46,6 +53,9 @@ describe('loadConfig', () => {
     ['EARSHOT_MONITOR_CAP', '0'],
     ['EARSHOT_DEMO', 'maybe'],
     ['EARSHOT_HTTP_HOST', 'a b'],
+    ['EARSHOT_SIP_DIGEST', 'SHA-1'],
+    ['EARSHOT_SIP_DIGEST', 'MD5,MD5'],
+    ['EARSHOT_SIP_DIGEST', ''],
   ])('rejects %s=%s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(`earshot: ${name}:`);
   });

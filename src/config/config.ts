@@ -23,7 +23,13 @@ export interface EarshotConfig {
   readonly monitorCap: number;
   /** Lifetime of API access tokens. */
   readonly tokenTtlS: number;
+  /** Digest algorithms the registrar offers, most preferred first (EARSHOT_SIP_DIGEST). */
+  readonly sipDigest: readonly SipDigestAlgorithm[];
 }
+
+/** The RFC 8760 digest algorithms the registrar can offer. */
+export type SipDigestAlgorithm = 'SHA-256' | 'MD5' | 'SHA-256-sess' | 'MD5-sess';
+const DIGESTS: readonly SipDigestAlgorithm[] = ['SHA-256', 'MD5', 'SHA-256-sess', 'MD5-sess'];
 
 /** A bad configuration value; `message` is the one line printed before exiting with code 2. */
 export class ConfigError extends Error {
@@ -74,6 +80,17 @@ const rtpRange: Parser<{ min: number; max: number }> = (raw, v) => {
   }
   return { min, max };
 };
+const digestList: Parser<SipDigestAlgorithm[]> = (raw, v) => {
+  const names = raw.split(',').map((x) => x.trim());
+  const bad = names.find((n) => !(DIGESTS as readonly string[]).includes(n));
+  if (bad !== undefined || new Set(names).size !== names.length) {
+    throw new ConfigError(
+      v,
+      `expected a comma-separated list of ${DIGESTS.join(', ')} without repeats, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return names as SipDigestAlgorithm[];
+};
 const LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const logLevel: Parser<LogLevel> = (raw, v) => {
   if (!(LEVELS as readonly string[]).includes(raw)) {
@@ -103,6 +120,7 @@ const KEYS = {
   demo: ['EARSHOT_DEMO', bool, 'false'],
   monitorCap: ['EARSHOT_MONITOR_CAP', positiveInt, '5'],
   tokenTtlS: ['EARSHOT_TOKEN_TTL_S', positiveInt, '3600'],
+  sipDigest: ['EARSHOT_SIP_DIGEST', digestList, 'SHA-256,MD5'],
 } as const satisfies Record<keyof EarshotConfig, readonly [string, Parser<unknown>, string | undefined]>;
 
 export const CONFIG_VARIABLES: readonly string[] = Object.values(KEYS).map((k) => k[0]);
