@@ -73,14 +73,66 @@ describe('JitterBuffer', () => {
     expect(play(jb, 1)).toEqual([9]);
   });
 
-  it('adapts its depth to jitter within 20–60 ms', () => {
+  it('adapts its depth to jitter within its bounds (20–200 ms by default)', () => {
     const jb = new JitterBuffer();
     jb.jitterMs = 0;
     expect(jb.targetDepth).toBe(1);
     jb.jitterMs = 8;
     expect(jb.targetDepth).toBe(2);
-    jb.jitterMs = 200;
-    expect(jb.targetDepth).toBe(3);
+    jb.jitterMs = 1000;
+    expect(jb.targetDepth).toBe(10);
+    expect(new JitterBuffer({ maxDepth: 3 }).targetDepth).toBe(1);
+  });
+
+  it('learns a burst: after one 120 ms stall, the next one of that size plays through without a gap', () => {
+    const jb = new JitterBuffer({ initialPeakMs: 0 });
+    let seq = 0;
+    let now = 1000;
+    const out: (number | 'C' | '-')[] = [];
+    // The sender stalls 120 ms at t=40 and t=100 (ticks of 20 ms), then delivers the backlog at once.
+    for (let t = 0; t < 160; t++) {
+      const stalled = (t >= 40 && t < 46) || (t >= 100 && t < 106);
+      for (; !stalled && seq <= t; seq++) jb.push(1, seq, frame(seq), 0, 160, now);
+      out.push(...play(jb, 1));
+      now += 20;
+    }
+    expect(jb.peakDelayMs).toBeGreaterThanOrEqual(120);
+    expect(jb.targetDepth).toBeGreaterThanOrEqual(7);
+    // The first stall underruns (conceal, silence); the second is absorbed: no gap after t=60.
+    expect(out.slice(0, 60)).toContain('-');
+    const later = out.slice(60);
+    expect(later.every((x) => typeof x === 'number')).toBe(true);
+    expect(later).toEqual(later.map((_, i) => (later[0] as number) + i)); // in order, none dropped
+    expect(jb.stats.underruns).toBe(1);
+  });
+
+  it('assumes bursts of initialPeakMs until it has observed a full window', () => {
+    const jb = new JitterBuffer({ initialPeakMs: 100, peakWindowFrames: 80 });
+    let now = 0;
+    const feed = (from: number, to: number) => {
+      for (let s = from; s < to; s++) {
+        now += 20;
+        jb.push(1, s, frame(s), 0, 160, now);
+        jb.pop();
+      }
+    };
+    feed(0, 79);
+    expect(jb.targetDepth).toBe(6); // 1 + 100 ms / 20 ms
+    feed(79, 200);
+    expect(jb.stats.resyncs).toBe(0);
+    expect(jb.peakDelayMs).toBe(0);
+    expect(jb.targetDepth).toBe(1);
+  });
+
+  it('resumes with the next frame after an underrun, without re-buffering to its target', () => {
+    const jb = new JitterBuffer({ minDepth: 2 });
+    push(jb, 1);
+    push(jb, 2);
+    expect(play(jb, 4)).toEqual([1, 2, 'C', '-']);
+    expect(jb.currentState).toBe(JitterState.Underrun);
+    push(jb, 3);
+    expect(play(jb, 1)).toEqual([3]);
+    expect(jb.stats.underruns).toBe(1);
   });
 
   it('absorbs a slower sender with one concealed frame per underrun', () => {

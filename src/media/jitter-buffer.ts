@@ -4,23 +4,37 @@
  * Packets are copied into preallocated slots indexed by extended sequence number; the media
  * worker's 20 ms tick pops exactly one frame per call. It reorders, conceals a single loss by
  * repeating the previous frame, drops late and duplicate packets, resynchronises on a sequence
- * jump or SSRC change, keeps its depth between `minDepth` and `maxDepth` frames (20–60 ms) from the
- * measured jitter and recent underruns, and absorbs clock drift: a sender slower than our tick
- * causes an underrun (one re-buffered frame), a faster one makes the buffer grow, and the excess
- * frame is dropped after it persisted for `drainAfterTicks` ticks.
+ * jump or SSRC change, keeps its depth between `minDepth` and `maxDepth` frames (20–200 ms) from the
+ * measured jitter, the peak arrival delay and recent underruns, and absorbs clock drift: a sender
+ * slower than our tick causes an underrun (one re-buffered frame), a faster one makes the buffer
+ * grow, and the excess frame is dropped after it persisted for `drainAfterTicks` ticks.
+ *
+ * Bursty arrival (a sender, or a network, that stalls and then delivers several frames at once) is
+ * what RFC 3550's smoothed interarrival jitter underestimates: a 120 ms stall every few seconds moves
+ * it by ~3 ms. So the buffer also keeps a peak detector: each packet's arrival delay relative to its
+ * media time (arrival − sequence × frame duration), minus the smallest such delay, maxed over a
+ * sliding window of `peakWindowFrames` packets (in `PEAK_BUCKETS` buckets, allocation-free). The
+ * target depth covers that peak, so a stall that happened once in the window is absorbed the next
+ * time instead of underrunning again (NetEq's "peak detector" idea, simplified).
  *
  * States:
  *
- *     ┌───────────┐ depth ≥ target  ┌─────────┐
- *     │ buffering │────────────────►│ playing │
- *     └───────────┘◄────────────────└─────────┘
- *          ▲          underrun / resync   │
- *          └──────────────────────────────┘
+ *     ┌───────────┐ depth ≥ target  ┌─────────┐  nothing to play   ┌──────────┐
+ *     │ buffering │────────────────►│ playing │───────────────────►│ underrun │
+ *     └───────────┘                 └─────────┘◄───────────────────└──────────┘
+ *          ▲            resync / reset   │     a frame at or after      │
+ *          └─────────────────────────────┴──────── the playout point ───┘ (resync too)
+ *
+ * In `underrun` the buffer conceals (one repeat, then silence) and resumes with the very next frame
+ * that arrives, without waiting to refill to the target: the frames of the burst that ends a stall
+ * then make the buffer exactly as deep as the stall was long, and the raised target (peak detector,
+ * underrun boost) keeps the drift drain from taking that depth away again.
  */
 
 export enum JitterState {
   Buffering = 'buffering',
   Playing = 'playing',
+  Underrun = 'underrun',
 }
 
 export enum PushResult {
@@ -49,6 +63,13 @@ export interface JitterBufferOptions {
   minDepth?: number;
   maxDepth?: number;
   drainAfterTicks?: number;
+  /** Packets over which the arrival-delay peak is remembered (default 500: 10 s). */
+  peakWindowFrames?: number;
+  /**
+   * Until a full peak window has been observed, assume bursts this long (ms) may happen: a stream's
+   * first stall would otherwise always underrun. Default 100 (0 to start at the measured need).
+   */
+  initialPeakMs?: number;
 }
 
 export interface JitterBufferStats {
@@ -66,6 +87,7 @@ export interface JitterBufferStats {
 }
 
 const SEQ_BASE = 1 << 24;
+const PEAK_BUCKETS = 8;
 
 export class JitterBuffer {
   readonly capacity: number;
@@ -85,6 +107,19 @@ export class JitterBuffer {
   private underrunBoost = 0;
   private boostTicks = 0;
   private consecutiveMisses = 0;
+  private readonly peakBucketSize: number;
+  private readonly initialPeakMs: number;
+  /** Packets noted since the peak detector (re)started; the initial assumption holds for a window. */
+  private peakPackets = 0;
+  /** Per bucket: smallest and largest relative arrival delay (ms) seen. */
+  private readonly bucketMin = new Float64Array(PEAK_BUCKETS);
+  private readonly bucketMax = new Float64Array(PEAK_BUCKETS);
+  private bucket = 0;
+  private bucketCount = 0;
+  private windowMin = Number.POSITIVE_INFINITY;
+  private windowMax = Number.NEGATIVE_INFINITY;
+  /** Largest arrival delay beyond the earliest one in the window, ms (the burst size). */
+  peakDelayMs = 0;
   /** Jitter estimate in ms, fed by the owner (RFC 3550 interarrival jitter). */
   jitterMs = 0;
   /** The frame returned by the last `pop` (a view into a slot; valid until the next `push`). */
@@ -105,11 +140,14 @@ export class JitterBuffer {
   };
 
   constructor(opts: JitterBufferOptions = {}) {
-    this.capacity = opts.capacity ?? 16;
+    this.capacity = opts.capacity ?? 32;
     const maxPayload = opts.maxPayload ?? 320;
     this.frameMs = opts.frameMs ?? 20;
     this.minDepth = opts.minDepth ?? 1;
-    this.maxDepth = opts.maxDepth ?? 3;
+    this.maxDepth = opts.maxDepth ?? 10;
+    this.peakBucketSize = Math.max(1, Math.ceil((opts.peakWindowFrames ?? 500) / PEAK_BUCKETS));
+    this.initialPeakMs = opts.initialPeakMs ?? 100;
+    this.resetPeak();
     this.drainAfterTicks = opts.drainAfterTicks ?? 25;
     this.slots = Array.from({ length: this.capacity }, () => new Uint8Array(maxPayload));
     this.slotLength = new Int32Array(this.capacity);
@@ -125,8 +163,51 @@ export class JitterBuffer {
   /** The depth the buffer aims for, in frames (minDepth..maxDepth). */
   get targetDepth(): number {
     const fromJitter = 1 + Math.ceil((2 * this.jitterMs) / this.frameMs);
-    const t = Math.max(fromJitter, this.minDepth) + this.underrunBoost;
+    // A frame that arrives `peakDelayMs` after the earliest-arriving ones still arrives in time if
+    // that much audio is buffered ahead of it.
+    const fromPeak = 1 + Math.ceil(this.peakDelayMs / this.frameMs);
+    const t = Math.max(fromJitter, fromPeak, this.minDepth) + this.underrunBoost;
     return Math.min(t, this.maxDepth);
+  }
+
+  private resetPeak(): void {
+    this.bucketMin.fill(Number.POSITIVE_INFINITY);
+    this.bucketMax.fill(Number.NEGATIVE_INFINITY);
+    this.bucket = 0;
+    this.bucketCount = 0;
+    this.windowMin = Number.POSITIVE_INFINITY;
+    this.windowMax = Number.NEGATIVE_INFINITY;
+    this.peakPackets = 0;
+    this.peakDelayMs = 0;
+  }
+
+  /** Peak detector: one packet of extended sequence `ext` arrived at `arrivalMs`. Allocation-free. */
+  private notePeak(ext: number, arrivalMs: number): void {
+    const rel = arrivalMs - ext * this.frameMs;
+    const b = this.bucket;
+    if (rel < this.bucketMin[b]!) this.bucketMin[b] = rel;
+    if (rel > this.bucketMax[b]!) this.bucketMax[b] = rel;
+    if (rel < this.windowMin) this.windowMin = rel;
+    if (rel > this.windowMax) this.windowMax = rel;
+    this.peakDelayMs = this.windowMax - this.windowMin;
+    if (this.peakPackets < this.peakBucketSize * PEAK_BUCKETS) {
+      this.peakPackets++;
+      if (this.peakDelayMs < this.initialPeakMs) this.peakDelayMs = this.initialPeakMs;
+    }
+    if (++this.bucketCount < this.peakBucketSize) return;
+    // Rotate: forget the oldest bucket and recompute the window's extremes from the others.
+    this.bucketCount = 0;
+    this.bucket = (b + 1) % PEAK_BUCKETS;
+    this.bucketMin[this.bucket] = Number.POSITIVE_INFINITY;
+    this.bucketMax[this.bucket] = Number.NEGATIVE_INFINITY;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < PEAK_BUCKETS; i++) {
+      if (this.bucketMin[i]! < lo) lo = this.bucketMin[i]!;
+      if (this.bucketMax[i]! > hi) hi = this.bucketMax[i]!;
+    }
+    this.windowMin = lo;
+    this.windowMax = hi;
   }
 
   /** Frames buffered from the playout point up to the highest received. */
@@ -143,8 +224,18 @@ export class JitterBuffer {
     return ext % this.capacity;
   }
 
-  /** Copies one packet's payload in. Allocation-free. */
-  push(ssrc: number, seq: number, payload: Uint8Array, offset: number, length: number): PushResult {
+  /**
+   * Copies one packet's payload in. `arrivalMs` (local receive time) feeds the peak detector; without
+   * it the depth follows `jitterMs` and underruns only. Allocation-free.
+   */
+  push(
+    ssrc: number,
+    seq: number,
+    payload: Uint8Array,
+    offset: number,
+    length: number,
+    arrivalMs = Number.NaN,
+  ): PushResult {
     const slotBuf = this.slots[0]!;
     if (length > slotBuf.length) {
       this.stats.dropped++;
@@ -158,6 +249,7 @@ export class JitterBuffer {
     // Extend the 16-bit sequence number relative to the highest seen (handles wrap at 65535).
     const delta = ((seq - (this.highestSeq & 0xffff) + 0x18000) & 0xffff) - 0x8000;
     let ext = this.highestSeq + delta;
+    if (!Number.isNaN(arrivalMs)) this.notePeak(ext, arrivalMs); // late packets count too
     if (ext < this.playSeq) {
       this.stats.late++;
       return PushResult.Late;
@@ -166,6 +258,7 @@ export class JitterBuffer {
       // A jump beyond the buffer: the sender restarted or a long outage. Start over from here.
       this.restart(ssrc, SEQ_BASE + seq);
       ext = this.highestSeq;
+      if (!Number.isNaN(arrivalMs)) this.notePeak(ext, arrivalMs);
       result = PushResult.Resync;
     }
     const i = this.slotOf(ext);
@@ -190,6 +283,7 @@ export class JitterBuffer {
     this.highestSeq = ext;
     this.slotSeq.fill(-1);
     this.consecutiveMisses = 0;
+    this.resetPeak();
     this.enter(JitterState.Buffering);
   }
 
@@ -204,13 +298,17 @@ export class JitterBuffer {
         this.playSeq++;
       }
       this.enter(JitterState.Playing);
+    } else if (this.state === JitterState.Underrun) {
+      if (this.playSeq > this.highestSeq) return this.conceal();
+      this.enter(JitterState.Playing);
     }
     if (this.playSeq > this.highestSeq) {
-      // Underrun: the sender is late, slower than our clock, or stopped. Re-buffer, a bit deeper.
+      // Underrun: the sender is late, slower than our clock, or stopped. Conceal until it resumes;
+      // aim a bit deeper for a while.
       this.stats.underruns++;
       if (this.underrunBoost < this.maxDepth) this.underrunBoost++;
       this.boostTicks = 250;
-      this.enter(JitterState.Buffering);
+      this.enter(JitterState.Underrun);
       return this.conceal();
     }
     // Drift: a faster sender keeps the buffer above target; drop one frame now and then.
@@ -266,6 +364,7 @@ export class JitterBuffer {
     this.slotSeq.fill(-1);
     this.lastLength = 0;
     this.underrunBoost = 0;
+    this.resetPeak();
     this.enter(JitterState.Buffering);
   }
 
@@ -276,6 +375,7 @@ export class JitterBuffer {
       depth: this.depth,
       targetDepth: this.targetDepth,
       jitterMs: this.jitterMs,
+      peakDelayMs: this.peakDelayMs,
       ...this.stats,
     };
   }

@@ -14,6 +14,8 @@ import { RtpView } from './rtp-packet.js';
 import type { WorkerInit, WorkerMessage, WorkerRequest } from './worker-protocol.js';
 
 const RTCP_INTERVAL_MS = 5000;
+/** A stalled worker replays up to 200 ms of missed ticks; beyond that it skips. */
+const MAX_CATCH_UP_TICKS = 10;
 
 export type WorkerLog = (
   level: 'debug' | 'info' | 'warn' | 'error',
@@ -35,9 +37,11 @@ export class MediaWorkerRuntime implements LegHost {
     private readonly init: WorkerInit,
     private readonly clock: Clock,
     private readonly log: WorkerLog,
+    /** Runs a callback after pending I/O (the thread passes `setImmediate`); see `FrameTicker`. */
+    defer?: (fn: () => void) => void,
   ) {
     this.ports = new PortAllocator(init.host, init.portRange);
-    this.ticker = new FrameTicker(clock, 20, () => this.tick());
+    this.ticker = new FrameTicker(clock, 20, () => this.tick(), MAX_CATCH_UP_TICKS, defer);
     this.ticker.start();
     this.armRtcp();
   }
@@ -141,6 +145,7 @@ export class MediaWorkerRuntime implements LegHost {
       portsInUse: this.ports.inUse,
       ticks: this.ticker.ticks,
       skippedTicks: this.ticker.skipped,
+      caughtUpTicks: this.ticker.caughtUp,
       tickErrors: this.tickErrors,
       mixer: this.mixer.dump(),
       legs: [...this.legs.values()].map((l) => l.dump()),

@@ -12,8 +12,11 @@ const port = parentPort;
 if (!port) throw new Error('media-worker.ts must run in a worker thread');
 
 const post = (m: WorkerMessage) => port.postMessage(m);
-const runtime = new MediaWorkerRuntime(workerData as WorkerInit, new SystemClock(), (level, msg, obj) =>
-  post({ type: 'log', level, msg, obj: obj ?? {} }),
+const runtime = new MediaWorkerRuntime(
+  workerData as WorkerInit,
+  new SystemClock(),
+  (level, msg, obj) => post({ type: 'log', level, msg, obj: obj ?? {} }),
+  (fn) => setImmediate(fn),
 );
 
 port.on('message', (m: RequestMessage) => {

@@ -166,9 +166,10 @@ export class RtpLeg implements MixerLeg {
     }
     this.counters.packetsIn++;
     this.counters.bytesIn += msg.length;
-    if (!this.rx.update(view.ssrc, view.sequence, view.timestamp, this.host.now())) return;
+    const now = this.host.now();
+    if (!this.rx.update(view.ssrc, view.sequence, view.timestamp, now)) return;
     this.jb.jitterMs = this.rx.jitterMs;
-    this.jb.push(view.ssrc, view.sequence, msg, view.payloadOffset, view.payloadLength);
+    this.jb.push(view.ssrc, view.sequence, msg, view.payloadOffset, view.payloadLength, now);
   }
 
   private destination(): boolean {

@@ -18,6 +18,8 @@ export interface Received {
 export class TestPhone {
   readonly received: Received[] = [];
   readonly sent: Uint8Array[] = [];
+  /** When each packet of `sent` left (performance.now()). */
+  readonly sentAt: number[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
   private waiters: Array<() => void> = [];
   private seq = Math.floor(Math.random() * 65536);
@@ -56,6 +58,7 @@ export class TestPhone {
     const send = () => {
       const payload = frame(i++);
       this.sent.push(payload);
+      this.sentAt.push(performance.now());
       this.socket.send(
         serializeRtp({
           marker: false,
