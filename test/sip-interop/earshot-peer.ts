@@ -69,6 +69,8 @@ export interface EarshotPeerOptions {
   readonly ringAfterMs?: number;
   /** Ringing time before the 200 (default 0). */
   readonly answerAfterMs?: number;
+  /** The UA's `maxMessageSize` (default the stack's, 65,535). */
+  readonly maxMessageSize?: number;
 }
 
 /** A minimal PCMU SDP (offer or answer) for `port`. */
@@ -124,6 +126,7 @@ export class EarshotPeer {
       transports: options.transports ?? ['udp', 'tcp'],
       clock,
       logger,
+      ...(options.maxMessageSize ? { maxMessageSize: options.maxMessageSize } : {}),
     });
     const location = new LocationService({ clock });
     const auth = new DigestServer({
