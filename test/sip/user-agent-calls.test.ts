@@ -204,3 +204,29 @@ describe('SIP over WebSocket (RFC 7118)', () => {
     expect(outcome).not.toBe('open');
   });
 });
+
+describe('SIP over WebSocket on an existing HTTP server', () => {
+  it('attaches to the server upgrade for /sip and leaves other paths to other handlers', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_q, s) => s.end('http'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const others: string[] = [];
+    server.on('upgrade', (req, socket) => {
+      if (req.url !== '/sip') {
+        others.push(req.url ?? '');
+        socket.destroy();
+      }
+    });
+    const port = (server.address() as { port: number }).port;
+    const ua = await start({ transports: ['ws'], httpServer: server });
+    const ok = new WebSocket(`ws://127.0.0.1:${port}/sip`, 'sip');
+    await nextEvent((r) => ok.once('open', r));
+    expect(ok.protocol).toBe('sip');
+    const other = new WebSocket(`ws://127.0.0.1:${port}/api/v2/notifications`);
+    await nextEvent((r) => other.once('error', r));
+    expect(others).toEqual(['/api/v2/notifications']);
+    ok.close();
+    await ua.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});

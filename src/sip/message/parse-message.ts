@@ -249,9 +249,14 @@ function parseStatusLine(line: string, head: string): SipResponse {
 
 function parseRequestLine(line: string, head: string): SipRequest {
   // RFC 3261 §7.1: "The elements are separated by single space (SP) characters."
-  const parts = line.split(' ');
-  if (parts.length !== 3) fail('request line is not Method SP Request-URI SP SIP-Version', head);
-  const [method, uriText, version] = parts as [string, string, string];
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) {
+    fail('request line is not Method SP Request-URI SP SIP-Version', head);
+  }
+  const method = line.slice(0, sp1);
+  const uriText = line.slice(sp1 + 1, sp2);
+  const version = line.slice(sp2 + 1);
   if (!isToken(method)) fail('bad method', head);
   if (version !== 'SIP/2.0') {
     if (/^SIP\/[0-9]+\.[0-9]+$/.test(version)) {

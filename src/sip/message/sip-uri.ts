@@ -81,12 +81,21 @@ export function parseUri(text: string): UriResult {
   const params = new Map<string, string | null>();
   const semi = hp.indexOf(';');
   if (semi >= 0) {
-    for (const p of hp.slice(semi + 1).split(';')) {
-      if (p.length === 0) continue;
-      const eq = p.indexOf('=');
-      const name = (eq < 0 ? p : p.slice(0, eq)).toLowerCase();
-      if (name.length === 0) return { ok: false, reason: 'empty URI parameter name' };
-      params.set(name, eq < 0 ? null : p.slice(eq + 1));
+    let i = semi + 1;
+    while (i <= hp.length) {
+      let end = hp.indexOf(';', i);
+      if (end < 0) end = hp.length;
+      if (end > i) {
+        const eq = hp.indexOf('=', i);
+        const nameEnd = eq >= 0 && eq < end ? eq : end;
+        if (nameEnd === i) return { ok: false, reason: 'empty URI parameter name' };
+        const raw = hp.slice(i, nameEnd);
+        params.set(
+          raw === raw.toLowerCase() ? raw : raw.toLowerCase(),
+          nameEnd === end ? null : hp.slice(nameEnd + 1, end),
+        );
+      }
+      i = end + 1;
     }
     hp = hp.slice(0, semi);
   }

@@ -27,6 +27,8 @@ export interface TransportLayerOptions {
   readonly httpServer?: Server;
   readonly wsPath?: string;
   readonly wsPort?: number;
+  /** False: do not listen to `httpServer`'s upgrade event; forward `/sip` upgrades to `WsTransport.handleUpgrade`. */
+  readonly wsAttach?: boolean;
   readonly maxMessageSize?: number;
   /**
    * Answer UDP requests at their source port even without `rport` (default true).
@@ -93,6 +95,7 @@ export class TransportLayer {
             port: options.wsPort ?? 0,
             httpServer: options.httpServer,
             path: options.wsPath,
+            attach: options.wsAttach,
           });
           layer.transports.set('ws', t);
         }

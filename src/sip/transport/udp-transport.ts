@@ -25,7 +25,13 @@ export class UdpTransport implements Transport {
   }
 
   static async listen(options: TransportOptions): Promise<UdpTransport> {
-    const socket = createSocket({ type: options.host.includes(':') ? 'udp6' : 'udp4' });
+    // A large receive buffer rides out event-loop stalls at high message rates instead of dropping
+    // datagrams (the kernel caps it at net.core.rmem_max).
+    const socket = createSocket({
+      type: options.host.includes(':') ? 'udp6' : 'udp4',
+      recvBufferSize: 4 * 1024 * 1024,
+      sendBufferSize: 1024 * 1024,
+    });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(options.port, options.host, () => {

@@ -12,6 +12,11 @@ export interface WsTransportOptions extends TransportOptions {
   readonly httpServer?: Server;
   /** Default `/sip`. */
   readonly path?: string;
+  /**
+   * Default true: listen to the server's `upgrade` event. Set false when another upgrade handler
+   * (e.g. @fastify/websocket) owns the event and forwards `/sip` requests to `handleUpgrade`.
+   */
+  readonly attach?: boolean;
 }
 
 /**
@@ -40,12 +45,24 @@ export class WsTransport implements Transport {
       maxPayload: options.maxMessageSize,
       handleProtocols: (protocols) => (protocols.has('sip') ? 'sip' : false),
     });
+    this.path = path;
     this.onUpgrade = (req, socket, head) => {
-      const url = (req.url ?? '').split('?')[0];
-      if (url !== path) return; // another upgrade handler (e.g. notifications) owns it
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req));
+      this.handleUpgrade(req, socket, head);
     };
-    server.on('upgrade', this.onUpgrade);
+    if (options.attach !== false) server.on('upgrade', this.onUpgrade);
+  }
+
+  private readonly path: string;
+
+  /**
+   * Completes a WebSocket upgrade for the SIP path; returns false (touching nothing) for other
+   * paths, which another upgrade handler (e.g. the notifications channel) owns.
+   */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const url = (req.url ?? '').split('?')[0];
+    if (url !== this.path || this.closed) return false;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.adopt(ws, req));
+    return true;
   }
 
   /** Attaches to an existing HTTP server (e.g. Fastify's `app.server`) or starts one on host:port. */

@@ -18,6 +18,7 @@ import { DEFAULT_TIMERS, type SipTimerConfig, SipTimers } from '../transaction/s
 import { type ServerTransaction, TransactionLayer } from '../transaction/transaction-layer.js';
 import { TransportLayer } from '../transport/transport-layer.js';
 import type { Destination, TransportName } from '../transport/transport-types.js';
+import type { WsTransport } from '../transport/ws-transport.js';
 import { AckWaiter } from './ack-waiter.js';
 import { IncomingInvite } from './incoming-invite.js';
 import { authorize, type InviteOptions, type InviteResult, sendInvite } from './outgoing-invite.js';
@@ -37,6 +38,8 @@ export interface SipUserAgentOptions {
   readonly httpServer?: Server;
   readonly wsPath?: string;
   readonly wsPort?: number;
+  /** False: another upgrade handler forwards `/sip` upgrades to `ua.webSocket?.handleUpgrade(req, socket, head)`. */
+  readonly wsAttach?: boolean;
   readonly clock?: Clock;
   readonly logger?: Logger;
   readonly timers?: Partial<SipTimerConfig>;
@@ -126,6 +129,7 @@ export class SipUserAgent implements UaCore {
       httpServer: options.httpServer,
       wsPath: options.wsPath,
       wsPort: options.wsPort,
+      wsAttach: options.wsAttach,
       maxMessageSize: options.maxMessageSize,
       forceRport: options.forceRport,
       logger,
@@ -140,6 +144,11 @@ export class SipUserAgent implements UaCore {
 
   get host(): string {
     return this.transport.host;
+  }
+
+  /** The WebSocket transport, when 'ws' runs (for `handleUpgrade` with `wsAttach: false`). */
+  get webSocket(): WsTransport | undefined {
+    return this.transport.transport('ws') as WsTransport | undefined;
   }
 
   /** Adds middleware for every out-of-dialog request, or for one method. */
