@@ -102,6 +102,7 @@ export class CallControl implements CallSideEffects {
       resendPlan: (cid) => this.resendPlan(cid),
       release: (leg, why) => this.release(leg, why),
       kickRouting: () => this.offers.kick(),
+      track: (task) => this.track(task),
       get closing() {
         return self.isClosing;
       },

@@ -56,6 +56,8 @@ export interface CallRuntime {
   resendPlan(conversationId: string): void;
   /** Ends a leg: CANCEL or BYE as its state needs, closes its media leg, forgets it. Idempotent. */
   release(leg: CallLeg, why: string): Promise<void>;
+  /** Registers a background task so `CallControl.idle()` and `close()` wait for it. */
+  track<T>(task: Promise<T>): Promise<T>;
   /** Runs the offer loop soon. */
   kickRouting(): void;
   readonly closing: boolean;

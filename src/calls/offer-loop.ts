@@ -49,7 +49,8 @@ export class OfferLoop {
       return;
     }
     this.running = true;
-    void this.pass()
+    void this.rt
+      .track(this.pass())
       .catch((err) => this.rt.log.error({ err }, 'offer loop failed'))
       .finally(() => {
         this.running = false;
