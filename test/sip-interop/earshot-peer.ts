@@ -24,7 +24,7 @@ import {
   SipUserAgent,
   type TransportName,
 } from '../../src/sip/index.js';
-import { LocationService } from '../../src/sip/registrar/location-service.js';
+import { type Binding, LocationService } from '../../src/sip/registrar/location-service.js';
 import { Registrar } from '../../src/sip/registrar/registrar.js';
 import { SystemClock, type TimerHandle } from '../../src/util/clock.js';
 import { freePorts, withDeadline } from '../support/sip-peers.js';
@@ -284,6 +284,14 @@ export class EarshotPeer {
     });
   }
 
+  /**
+   * Resolves with the bindings of `aor` once it has one (the registrar's side of a REGISTER_OK, which
+   * cannot be missed: baresip may register before its ctrl_tcp connection is up and its event lost).
+   */
+  waitBinding(aor: string, ms: number): Promise<Binding[]> {
+    return waitBound(this.location, aor, ms, () => this.describe());
+  }
+
   /** Resolves with the first call (recorded or to come) matching `match`. */
   waitCall(match: (c: EarshotCall) => boolean, ms: number, what = 'call'): Promise<EarshotCall> {
     const found = this.calls.find(match);
@@ -380,6 +388,28 @@ export class EarshotPeer {
   private changed(): void {
     for (const w of [...this.waiters]) w();
   }
+}
+
+/** Resolves with the bindings of `aor` as soon as the location service holds one. */
+export function waitBound(
+  location: LocationService,
+  aor: string,
+  ms: number,
+  describe: () => string = () => '',
+): Promise<Binding[]> {
+  const now = location.lookup(aor);
+  if (now.length) return Promise.resolve(now);
+  let listener: (() => void) | undefined;
+  const p = new Promise<Binding[]>((resolve) => {
+    listener = () => {
+      const b = location.lookup(aor);
+      if (b.length) resolve(b);
+    };
+    location.on('bound', listener);
+  });
+  return withDeadline(p, ms, () => `no binding for ${aor} within ${ms} ms\n${describe()}`).finally(
+    () => listener && location.off('bound', listener),
+  );
 }
 
 function defaultPolicy(req: SipRequest): UasPolicy {

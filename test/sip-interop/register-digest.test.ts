@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PeerSet, startBaresip, startSipp } from '../support/sip-peers.js';
+import { waitBound } from './earshot-peer.js';
 import { type RegistrarHarness, startRegistrarHarness } from './registrar-harness.js';
 
 const template = readFileSync(join(import.meta.dirname, 'scenarios', 'register-digest.xml'), 'utf8');
@@ -64,8 +65,8 @@ describe('REGISTER with digest against real peers', () => {
         account: `<sip:alice@127.0.0.1:${server.port};transport=${transport}>;regint=60;auth_user=alice;auth_pass=alice-pw;answermode=auto;audio_codecs=PCMU`,
       }),
     );
-    await alice.waitEvent((e) => e.type === 'REGISTER_OK', 10_000, 'REGISTER_OK');
-    const bindings = server.location.lookup('sip:alice@127.0.0.1');
+    // Waited on at the registrar: baresip may register before its ctrl_tcp is connected (event lost).
+    const bindings = await waitBound(server.location, 'sip:alice@127.0.0.1', 10_000, () => peers.describe());
     expect(
       bindings.map((b) => b.source?.transport),
       peers.describe(),
