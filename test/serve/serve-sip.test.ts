@@ -161,12 +161,31 @@ describe('earshot serve with SIP', () => {
     );
     const orgId = (await findUserByUsername(store.db, 'alice'))?.orgId as string;
     const conv = await until(
-      async () => (await listConversations(store.db, orgId, 'active'))[0],
+      // Answered (the customer is connected), so the shutdown has a confirmed dialog to BYE.
+      async () =>
+        (await listConversations(store.db, orgId, 'active')).find((c) =>
+          c.participants.some((p) => p.purpose === 'customer' && p.state === 'connected'),
+        ),
       15_000,
-      'the call in the queue',
+      'the call answered in the queue',
+    );
+    // …and SIPp has its 200 (the dialog is confirmed on both sides) before the signal.
+    await until(
+      () => {
+        try {
+          return /received[^]*SIP\/2\.0 200/.test(readFileSync(join(sipp.dir, 'messages.log'), 'utf8'));
+        } catch {
+          return false;
+        }
+      },
+      15_000,
+      'SIPp received the 200',
     );
     expect(await srv.stop('SIGTERM')).toBe(0);
-    expect((await sipp.finished(20_000)).code, peers.describe()).toBe(0);
+    const done = await sipp.finished(20_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n── earshot (tail) ──\n${srv.output().slice(-6000)}`);
+    });
+    expect(done.code, peers.describe()).toBe(0);
     expect(srv.output()).toContain('earshot stopped');
     expect(await listConversations(store.db, orgId, 'active')).toEqual([]);
     const types = ((await listTimeline(store.db, orgId, conv.id)) ?? []).map((e) => e.type);
