@@ -43,12 +43,17 @@ export class DemoApiClient {
     return me.id;
   }
 
+  /** `GET /api/v2/users/me`: our presence and routing status. */
+  me(): Promise<{ id: string; presence: string; routingStatus: string }> {
+    return this.call('GET', '/api/v2/users/me');
+  }
+
   setPresence(presence: string): Promise<unknown> {
-    return this.call('PUT', `/api/v2/users/${this.me()}/presence`, { presence });
+    return this.call('PUT', `/api/v2/users/${this.myId()}/presence`, { presence });
   }
 
   setRoutingStatus(status: 'IDLE' | 'OFF_QUEUE'): Promise<unknown> {
-    return this.call('PUT', `/api/v2/users/${this.me()}/routingstatus`, { status });
+    return this.call('PUT', `/api/v2/users/${this.myId()}/routingstatus`, { status });
   }
 
   /** Our live call: the active conversation in which we are a connected or held agent. */
@@ -85,7 +90,7 @@ export class DemoApiClient {
     );
   }
 
-  private me(): string {
+  private myId(): string {
     if (!this.userId) throw demoError('DEMO_API_FAILED', `${this.username}: not logged in`);
     return this.userId;
   }

@@ -19,6 +19,8 @@ export interface AgentBehaviour {
   readonly holdMs: readonly [number, number];
   /** Chance that the call ends with a blind transfer to another ready agent instead of a BYE. */
   readonly transferChance: number;
+  /** While ready, how often the agent checks it is still on queue (NOT_RESPONDING → IDLE). */
+  readonly watchdogMs: number;
 }
 
 export const DEFAULT_AGENT_BEHAVIOUR: AgentBehaviour = {
@@ -26,6 +28,7 @@ export const DEFAULT_AGENT_BEHAVIOUR: AgentBehaviour = {
   holdChance: 0.25,
   holdMs: [4_000, 9_000],
   transferChance: 0.15,
+  watchdogMs: 15_000,
 };
 
 export interface SimulatedAgentOptions {
@@ -99,6 +102,7 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
   private readonly log: Logger;
   private customerAddress: string | undefined;
   private transferring = false;
+  private watchdog: TimerHandle | undefined;
   /** An INVITE being answered (until its ACK): close() waits for it so that no call is left up. */
   private answering: Promise<void> | undefined;
   callsAnswered = 0;
@@ -134,12 +138,40 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
     return this.o.api?.userId;
   }
 
-  /** The single place that assigns the state. */
+  /** The single place that assigns the state; the Ready watchdog is armed on entering Ready, cleared on leaving. */
   private transition(to: AgentState): void {
     if (this.current === to) return;
     checkTransition(`agent ${this.o.username}`, TABLE, this.current, to);
+    if (this.current === S.Ready) {
+      this.o.clock.clearTimer(this.watchdog);
+      this.watchdog = undefined;
+    }
     this.current = to;
+    if (to === S.Ready && this.o.api) this.armWatchdog();
     this.emit('state', to);
+  }
+
+  /**
+   * While ready, every `watchdogMs` (15 s): an agent the server marked NOT_RESPONDING (an offer that failed) goes back
+   * on queue, as a person at a desk would.
+   */
+  private armWatchdog(): void {
+    this.watchdog = this.o.clock.setTimer(this.behaviour.watchdogMs, () => {
+      this.watchdog = undefined;
+      void this.o.api
+        ?.me()
+        .then(async (me) => {
+          if (this.current !== S.Ready) return;
+          if (me.routingStatus === 'NOT_RESPONDING' || me.routingStatus === 'OFF_QUEUE') {
+            this.log.info({ was: me.routingStatus }, 'back on queue');
+            await this.o.api?.setRoutingStatus('IDLE');
+          }
+        })
+        .catch((err: unknown) => this.log.debug({ err }, 'watchdog check failed'))
+        .finally(() => {
+          if (this.current === S.Ready && !this.watchdog) this.armWatchdog();
+        });
+    });
   }
 
   /** Starts the UA, registers, logs in and goes on queue (presence AVAILABLE, routing status IDLE). */
@@ -349,7 +381,7 @@ export class SimulatedAgent extends TypedEmitter<SimulatedAgentEvents> {
       state: this.current,
       registration: this.registration?.dump(),
       call: this.call?.dump(),
-      timers: this.timers.size,
+      timers: this.timers.size + (this.watchdog ? 1 : 0),
       callsAnswered: this.callsAnswered,
       holds: this.holds,
       transfers: this.transfers,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROVISIONING } from '../../src/calls/app/demo-provisioning.js';
 import { applyProvisioning } from '../../src/calls/app/provisioning.js';
 import { type SipFront, startSipFront } from '../../src/calls/sip-front.js';
+import type { DemoApiClient } from '../../src/demo/demo-api-client.js';
 import { seededRandom } from '../../src/demo/demo-random.js';
 import { AgentState, SimulatedAgent } from '../../src/demo/simulated-agent.js';
 import { CustomerState, SimulatedCustomer } from '../../src/demo/simulated-customer.js';
@@ -102,6 +103,46 @@ describe('simulated agent phone', () => {
     await expect(agent.start()).rejects.toMatchObject({ code: 'DEMO_REGISTRATION_FAILED' });
     expect(front.location.lookup(`sip:agent2@${HOST}`)).toHaveLength(0);
     await agent.close();
+  });
+});
+
+describe('simulated agent on queue', () => {
+  it('goes on queue through the API, and back to IDLE when the server marked it NOT_RESPONDING', async () => {
+    const calls: string[] = [];
+    let status = 'IDLE';
+    const api = {
+      userId: 'u1',
+      login: async () => {
+        calls.push('login');
+        return 'u1';
+      },
+      setPresence: async (p: string) => calls.push(`presence ${p}`),
+      setRoutingStatus: async (s: string) => {
+        calls.push(`routing ${s}`);
+        status = s;
+      },
+      me: async () => ({ id: 'u1', presence: 'AVAILABLE', routingStatus: status }),
+    } as unknown as DemoApiClient;
+    const agent = new SimulatedAgent({
+      username: 'agent1',
+      sipUser: 'agent1',
+      sipPassword: 'agent1',
+      sip: { host: HOST, port: front.ua.port },
+      api,
+      voices,
+      clock,
+      logger: log,
+      random: seededRandom(1),
+      behaviour: { watchdogMs: 30 },
+    });
+    await agent.start();
+    expect(calls).toEqual(['login', 'presence AVAILABLE', 'routing IDLE']);
+    status = 'NOT_RESPONDING'; // an offer that was not answered in time
+    await until('the agent to go back on queue', () => calls.length >= 4);
+    expect(calls[3]).toBe('routing IDLE');
+    await agent.close();
+    expect(calls.at(-1)).toBe('routing OFF_QUEUE');
+    expect(agent.dump()).toMatchObject({ timers: 0 });
   });
 });
 
