@@ -130,3 +130,29 @@ export function encodeG711(
   const t = codec === 'PCMU' ? ULAW_ENCODE : ALAW_ENCODE;
   for (let i = 0; i < n; i++) dst[dstOffset + i] = t[src[i]! & 0xffff]!;
 }
+
+const PAIR_TABLES: Partial<Record<G711Codec, Uint8Array>> = {};
+
+/**
+ * The two-voice mix table of a law: `table[a << 8 | b]` = encode(clip(decode(a) + decode(b))), the
+ * exact result of decoding both codes, summing, clipping to 16 bits and encoding, in one lookup
+ * (64 KB per law, built on first use). A supervisor hearing customer and agent costs one lookup
+ * per sample.
+ */
+export function pairMixTable(codec: G711Codec): Uint8Array {
+  let t = PAIR_TABLES[codec];
+  if (t) return t;
+  const dec = decodeTable(codec);
+  const enc = encodeTable(codec);
+  t = new Uint8Array(65536);
+  for (let a = 0; a < 256; a++) {
+    for (let b = 0; b < 256; b++) {
+      let s = dec[a]! + dec[b]!;
+      if (s > 32767) s = 32767;
+      else if (s < -32768) s = -32768;
+      t[(a << 8) | b] = enc[s & 0xffff]!;
+    }
+  }
+  PAIR_TABLES[codec] = t;
+  return t;
+}

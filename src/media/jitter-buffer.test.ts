@@ -10,7 +10,7 @@ function play(jb: JitterBuffer, n: number): (number | 'C' | '-')[] {
   const out: (number | 'C' | '-')[] = [];
   for (let i = 0; i < n; i++) {
     const r = jb.pop();
-    out.push(r === PopResult.Frame ? jb.frame[0]! : r === PopResult.Concealed ? 'C' : '-');
+    out.push(r === PopResult.Frame ? jb.frame[jb.frameOffset]! : r === PopResult.Concealed ? 'C' : '-');
   }
   return out;
 }

@@ -1,7 +1,9 @@
 /**
  * An adaptive jitter buffer for one RTP source of fixed-duration frames (20 ms of G.711).
  *
- * Packets are copied into preallocated slots indexed by extended sequence number; the media
+ * Packets are copied into preallocated slots (packed in one `Uint8Array`, `slotSize` bytes each)
+ * indexed by extended sequence number; `pop` copies nothing: `frame[frameOffset…+frameLength)` is
+ * the slot itself, valid until the next `pop` (a push can never land in the slot last popped). The media
  * worker's 20 ms tick pops exactly one frame per call. It reorders, conceals a single loss by
  * repeating the previous frame, drops late and duplicate packets, resynchronises on a sequence
  * jump or SSRC change, keeps its depth between `minDepth` and `maxDepth` frames (20–200 ms) from the
@@ -95,7 +97,9 @@ export class JitterBuffer {
   readonly minDepth: number;
   readonly maxDepth: number;
   private readonly drainAfterTicks: number;
-  private readonly slots: Uint8Array[];
+  readonly slotSize: number;
+  /** Every slot, packed: slot i is `[i × slotSize, (i + 1) × slotSize)`. */
+  private readonly data: Uint8Array;
   private readonly slotLength: Int32Array;
   private readonly slotSeq: Float64Array;
   private state = JitterState.Buffering;
@@ -122,10 +126,13 @@ export class JitterBuffer {
   peakDelayMs = 0;
   /** Jitter estimate in ms, fed by the owner (RFC 3550 interarrival jitter). */
   jitterMs = 0;
-  /** The frame returned by the last `pop` (a view into a slot; valid until the next `push`). */
-  frame: Uint8Array;
+  /** The frame returned by the last `pop`: `frame[frameOffset … frameOffset + frameLength)`. */
+  readonly frame: Uint8Array;
+  /** The same bytes as 32-bit words (slots are 4-byte aligned): `frame32[frameOffset >> 2 …]`. */
+  readonly frame32: Uint32Array;
+  frameOffset = 0;
   frameLength = 0;
-  private readonly last: Uint8Array;
+  private lastOffset = 0;
   private lastLength = 0;
   readonly stats: JitterBufferStats = {
     accepted: 0,
@@ -141,7 +148,7 @@ export class JitterBuffer {
 
   constructor(opts: JitterBufferOptions = {}) {
     this.capacity = opts.capacity ?? 32;
-    const maxPayload = opts.maxPayload ?? 320;
+    this.slotSize = ((opts.maxPayload ?? 160) + 3) & ~3;
     this.frameMs = opts.frameMs ?? 20;
     this.minDepth = opts.minDepth ?? 1;
     this.maxDepth = opts.maxDepth ?? 10;
@@ -149,11 +156,11 @@ export class JitterBuffer {
     this.initialPeakMs = opts.initialPeakMs ?? 100;
     this.resetPeak();
     this.drainAfterTicks = opts.drainAfterTicks ?? 25;
-    this.slots = Array.from({ length: this.capacity }, () => new Uint8Array(maxPayload));
+    this.data = new Uint8Array(this.capacity * this.slotSize);
     this.slotLength = new Int32Array(this.capacity);
     this.slotSeq = new Float64Array(this.capacity).fill(-1);
-    this.last = new Uint8Array(maxPayload);
-    this.frame = this.last;
+    this.frame = this.data;
+    this.frame32 = new Uint32Array(this.data.buffer, 0, this.data.length >> 2);
   }
 
   get currentState(): JitterState {
@@ -236,8 +243,7 @@ export class JitterBuffer {
     length: number,
     arrivalMs = Number.NaN,
   ): PushResult {
-    const slotBuf = this.slots[0]!;
-    if (length > slotBuf.length) {
+    if (length > this.slotSize) {
       this.stats.dropped++;
       return PushResult.TooLong;
     }
@@ -254,7 +260,8 @@ export class JitterBuffer {
       this.stats.late++;
       return PushResult.Late;
     }
-    if (ext >= this.playSeq + this.capacity) {
+    // One slot short of the capacity: the slot last popped (playSeq − 1) stays intact for concealment.
+    if (ext >= this.playSeq + this.capacity - 1) {
       // A jump beyond the buffer: the sender restarted or a long outage. Start over from here.
       this.restart(ssrc, SEQ_BASE + seq);
       ext = this.highestSeq;
@@ -266,8 +273,9 @@ export class JitterBuffer {
       this.stats.duplicates++;
       return PushResult.Duplicate;
     }
-    const dst = this.slots[i]!;
-    for (let k = 0; k < length; k++) dst[k] = payload[offset + k]!;
+    const dst = this.data;
+    const o = i * this.slotSize;
+    for (let k = 0; k < length; k++) dst[o + k] = payload[offset + k]!;
     this.slotLength[i] = length;
     this.slotSeq[i] = ext;
     if (ext > this.highestSeq) this.highestSeq = ext;
@@ -312,7 +320,8 @@ export class JitterBuffer {
       return this.conceal();
     }
     // Drift: a faster sender keeps the buffer above target; drop one frame now and then.
-    if (this.depth > this.targetDepth + 1) {
+    const depth = this.highestSeq - this.playSeq + 1;
+    if (depth > this.minDepth + 1 && depth > this.targetDepth + 1) {
       if (++this.excessTicks >= this.drainAfterTicks) {
         this.excessTicks = 0;
         if (this.slotSeq[this.slotOf(this.playSeq)] === this.playSeq) this.stats.dropped++;
@@ -327,12 +336,8 @@ export class JitterBuffer {
     if (this.slotSeq[i] === seq) {
       this.slotSeq[i] = -1;
       const len = this.slotLength[i]!;
-      const src = this.slots[i]!;
-      const last = this.last;
-      for (let k = 0; k < len; k++) last[k] = src[k]!;
-      this.lastLength = len;
-      this.frame = this.last;
-      this.frameLength = len;
+      this.lastOffset = this.frameOffset = i * this.slotSize;
+      this.lastLength = this.frameLength = len;
       this.consecutiveMisses = 0;
       return PopResult.Frame;
     }
@@ -344,7 +349,7 @@ export class JitterBuffer {
   private conceal(): PopResult {
     if (this.consecutiveMisses++ === 0 && this.lastLength > 0) {
       this.stats.concealed++;
-      this.frame = this.last;
+      this.frameOffset = this.lastOffset;
       this.frameLength = this.lastLength;
       return PopResult.Concealed;
     }

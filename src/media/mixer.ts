@@ -5,10 +5,16 @@
  * each listener its frame. A listener that hears exactly one voice in its own codec gets that
  * voice's payload bytes unchanged (forwarding: no decode, no encode).
  *
+ * Per tick and mix, the cheapest exact path wins: forwarding (one voice, same codec — also when
+ * only one voice of a multi-voice mix has a frame this tick); two same-codec voices through the
+ * 64 KB pair table (`pairMixTable`: one lookup per sample, bit-identical to decode + sum + clip +
+ * encode); otherwise decode straight into a reused Int32 accumulator, add the system source, clip
+ * and encode. Jitter-buffer frames are read in place (no copies).
+ *
  * The plan is data from the domain's hearing rule; the mixer applies it and decides nothing.
  * Plans are compiled (allocating) when they change; `tick()` allocates nothing.
  */
-import { decodeTable, encodeTable, type G711Codec, SILENCE_CODE } from './g711.js';
+import { decodeTable, encodeTable, type G711Codec, pairMixTable, SILENCE_CODE } from './g711.js';
 import { type JitterBuffer, PopResult } from './jitter-buffer.js';
 import { mediaError } from './media-errors.js';
 import {
@@ -39,17 +45,22 @@ export interface MixerLeg {
 }
 
 class SourceSlot {
-  readonly pcm = new Int16Array(FRAME_SAMPLES);
   result: PopResult = PopResult.Missing;
-  decodedTick = -1;
-  constructor(readonly leg: MixerLeg) {}
+  readonly jb: JitterBuffer;
+  constructor(readonly leg: MixerLeg) {
+    this.jb = leg.jb;
+  }
 }
 
 class Mix {
   readonly acc = new Int32Array(FRAME_SAMPLES);
   readonly out: Uint8Array = new Uint8Array(FRAME_SAMPLES);
+  readonly out32 = new Uint32Array(this.out.buffer);
   readonly listeners: MixerLeg[] = [];
   readonly forward: boolean;
+  /** Where this tick's frame for the listeners is (`out`, a silence/system frame, or a source's slot). */
+  payload: Uint8Array;
+  offset = 0;
   constructor(
     readonly key: string,
     readonly codec: G711Codec,
@@ -57,6 +68,7 @@ class Mix {
     readonly system: SystemSource | null,
   ) {
     this.forward = system === null && voices.length === 1 && voices[0]!.leg.codec === codec;
+    this.payload = this.out;
   }
 }
 
@@ -73,7 +85,6 @@ export class Mixer {
   private mixes: Mix[] = [];
   private listenersBySource = new Map<string, MixerLeg[]>();
   private dirty = false;
-  private tickNo = 0;
   private readonly systems: Record<SystemSourceName, SystemSource>;
   private readonly systemList: SystemSource[];
   private readonly silence: Record<G711Codec, Uint8Array> = {
@@ -182,82 +193,118 @@ export class Mixer {
   /** One 20 ms frame for everyone. Allocation-free once compiled. */
   tick(): void {
     if (this.dirty) this.compile();
-    const tick = ++this.tickNo;
     this.stats.ticks++;
     for (let i = 0; i < this.systemList.length; i++) this.systemList[i]!.advance();
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
-      s.result = s.leg.jb.pop();
+      s.result = s.jb.pop();
     }
     const mixes = this.mixes;
     for (let m = 0; m < mixes.length; m++) {
       const mix = mixes[m]!;
-      let payload: Uint8Array;
-      let length = FRAME_SAMPLES;
-      if (mix.forward) {
-        const v = mix.voices[0]!;
-        if (v.result === PopResult.Missing) {
-          payload = this.silence[mix.codec];
-        } else {
-          payload = v.leg.jb.frame;
-          length = v.leg.jb.frameLength;
-          this.stats.framesForwarded += mix.listeners.length;
-        }
-      } else {
-        payload = this.render(mix, tick);
-      }
+      const length = mix.forward ? this.forwardOne(mix) : this.render(mix);
       const listeners = mix.listeners;
-      for (let l = 0; l < listeners.length; l++) listeners[l]!.emit(payload, 0, length);
+      const payload = mix.payload;
+      const offset = mix.offset;
+      for (let l = 0; l < listeners.length; l++) listeners[l]!.emit(payload, offset, length);
     }
   }
 
-  private render(mix: Mix, tick: number): Uint8Array {
+  /** A one-voice mix: the voice's bytes as they are, or silence. Returns the frame length. */
+  private forwardOne(mix: Mix): number {
+    const jb = mix.voices[0]!.jb;
+    if (mix.voices[0]!.result === PopResult.Missing) return this.silenceFor(mix);
+    mix.payload = jb.frame;
+    mix.offset = jb.frameOffset;
+    this.stats.framesForwarded += mix.listeners.length;
+    return jb.frameLength;
+  }
+
+  private silenceFor(mix: Mix): number {
+    const system = mix.system;
+    mix.payload = system ? system.encoded(mix.codec) : this.silence[mix.codec];
+    mix.offset = 0;
+    return FRAME_SAMPLES;
+  }
+
+  /** Builds a mix's frame for this tick; sets `mix.payload/offset` and returns the frame length. */
+  private render(mix: Mix): number {
     const voices = mix.voices;
     let present = 0;
-    for (let v = 0; v < voices.length; v++) if (voices[v]!.result !== PopResult.Missing) present++;
-    const system = mix.system;
-    if (present === 0) return system ? system.encoded(mix.codec) : this.silence[mix.codec];
-    const acc = mix.acc;
-    let first = true;
+    let a: SourceSlot | undefined;
+    let b: SourceSlot | undefined;
     for (let v = 0; v < voices.length; v++) {
       const slot = voices[v]!;
-      if (slot.result === PopResult.Missing) continue;
-      if (slot.decodedTick !== tick) this.decode(slot, tick);
-      const pcm = slot.pcm;
-      if (first) {
-        for (let i = 0; i < FRAME_SAMPLES; i++) acc[i] = pcm[i]!;
-        first = false;
-      } else {
-        for (let i = 0; i < FRAME_SAMPLES; i++) acc[i] = acc[i]! + pcm[i]!;
+      if (slot.result === PopResult.Missing || slot.jb.frameLength !== FRAME_SAMPLES) continue;
+      if (present === 0) a = slot;
+      else if (present === 1) b = slot;
+      present++;
+    }
+    const system = mix.system;
+    if (present === 0) return this.silenceFor(mix);
+    const codec = mix.codec;
+    if (system === null && present === 1 && a!.leg.codec === codec) {
+      // Only one voice has a frame this tick: its bytes are the exact mix.
+      const jb = a!.jb;
+      mix.payload = jb.frame;
+      mix.offset = jb.frameOffset;
+      this.stats.framesForwarded += mix.listeners.length;
+      return FRAME_SAMPLES;
+    }
+    const out = mix.out;
+    mix.payload = out;
+    mix.offset = 0;
+    this.stats.mixesEncoded++;
+    if (
+      LITTLE_ENDIAN &&
+      system === null &&
+      present === 2 &&
+      a!.leg.codec === codec &&
+      b!.leg.codec === codec
+    ) {
+      // Four samples per step through 32-bit words (little-endian byte k = bits 8k…8k+7).
+      const pair = pairMixTable(codec);
+      const fa = a!.jb.frame32;
+      const oa = a!.jb.frameOffset >> 2;
+      const fb = b!.jb.frame32;
+      const ob = b!.jb.frameOffset >> 2;
+      const out32 = mix.out32;
+      for (let k = 0; k < FRAME_WORDS; k++) {
+        const x = fa[oa + k]!;
+        const y = fb[ob + k]!;
+        out32[k] =
+          pair[((x & 0xff) << 8) | (y & 0xff)]! |
+          (pair[(x & 0xff00) | ((y >>> 8) & 0xff)]! << 8) |
+          (pair[((x >>> 8) & 0xff00) | ((y >>> 16) & 0xff)]! << 16) |
+          (pair[((x >>> 16) & 0xff00) | (y >>> 24)]! << 24);
       }
+      return FRAME_SAMPLES;
+    }
+    const acc = mix.acc;
+    acc.fill(0);
+    for (let v = 0; v < voices.length; v++) {
+      const slot = voices[v]!;
+      const jb = slot.jb;
+      if (slot.result === PopResult.Missing || jb.frameLength !== FRAME_SAMPLES) continue;
+      const dec = decodeTable(slot.leg.codec);
+      const f = jb.frame;
+      const o = jb.frameOffset;
+      for (let i = 0; i < FRAME_SAMPLES; i++) acc[i] = acc[i]! + dec[f[o + i]!]!;
     }
     if (system) {
       const spcm = system.pcm;
-      const o = system.frameOffset;
-      for (let i = 0; i < FRAME_SAMPLES; i++) acc[i] = acc[i]! + spcm[o + i]!;
+      const so = system.frameOffset;
+      for (let i = 0; i < FRAME_SAMPLES; i++) acc[i] = acc[i]! + spcm[so + i]!;
     }
-    const enc = encodeTable(mix.codec);
-    const out = mix.out;
+    const enc = encodeTable(codec);
     for (let i = 0; i < FRAME_SAMPLES; i++) {
-      let s = acc[i]!;
-      if (s > 32767) s = 32767;
-      else if (s < -32768) s = -32768;
-      out[i] = enc[s & 0xffff]!;
+      let x = acc[i]!;
+      if (x > 32767) x = 32767;
+      else if (x < -32768) x = -32768;
+      out[i] = enc[x & 0xffff]!;
     }
-    this.stats.mixesEncoded++;
-    return out;
-  }
-
-  private decode(slot: SourceSlot, tick: number): void {
-    const jb = slot.leg.jb;
-    const dec = decodeTable(slot.leg.codec);
-    const frame = jb.frame;
-    const n = Math.min(jb.frameLength, FRAME_SAMPLES);
-    const pcm = slot.pcm;
-    for (let i = 0; i < n; i++) pcm[i] = dec[frame[i]!]!;
-    for (let i = n; i < FRAME_SAMPLES; i++) pcm[i] = 0;
-    slot.decodedTick = tick;
+    return FRAME_SAMPLES;
   }
 
   dump(): Record<string, unknown> {
@@ -278,3 +325,5 @@ export class Mixer {
 }
 
 const EMPTY: readonly MixerLeg[] = [];
+const FRAME_WORDS = FRAME_SAMPLES >> 2;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;

@@ -76,6 +76,8 @@ describe('media legs', () => {
     attacker.playTone(a.port, 1800, 0.9);
     const from = b.phone.received.length;
     await b.phone.waitPackets(25);
+    // b's stream may arrive in bursts (a stalled worker catches up), so also wait for the attacker's 25.
+    await b.phone.waitFor(() => attacker.sent.length >= 25, 5000, 'the attacker sending 25 packets');
     attacker.stop();
     a.phone.stop();
     const pcm = Buffer.concat(b.phone.received.slice(from + 5, from + 15).map((r) => Buffer.from(r.payload)));
