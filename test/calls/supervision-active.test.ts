@@ -242,6 +242,24 @@ describe('R9', () => {
   });
 });
 
+describe('hold from the phone', () => {
+  it('a re-INVITE with sendonly from the agent’s phone is understood as hold; sendrecv again resumes', async () => {
+    await alice.command('hold');
+    await h.participant(cid, (p) => p.id === customerPid && p.state === 'held', 10_000, 'customer held');
+    await alice.command('resume');
+    await h.participant(
+      cid,
+      (p) => p.id === customerPid && p.state === 'connected',
+      10_000,
+      'customer resumed',
+    );
+    const tl = await h.timeline(cid);
+    expect(tl.filter((e) => e.participantId === customerPid).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['participant.held', 'participant.resumed']),
+    );
+  });
+});
+
 describe('the end of the call', () => {
   it('the customer hangs up: the conversation ends and nothing is left allocated', async () => {
     await customer.command('hangup');
