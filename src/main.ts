@@ -16,7 +16,10 @@ import { CallControl } from './calls/call-control.js';
 import { recoverOpenConversations } from './calls/crash-recovery.js';
 import { type SipFront, startSipFront } from './calls/sip-front.js';
 import { ConfigError, type EarshotConfig, loadConfig, parseConfigFile } from './config/config.js';
+import { demoAgentAccounts, demoQueueNumber, demoTrunkSource } from './demo/demo-accounts.js';
+import { type DemoTraffic, startDemoTraffic } from './demo/demo-traffic.js';
 import { MediaEngine } from './media/media-engine.js';
+import { WebRtcGateway } from './media/webrtc/webrtc-gateway.js';
 import { openStore } from './store/database.js';
 import { CataloguedError } from './util/catalogued-error.js';
 import { SystemClock } from './util/clock.js';
@@ -83,6 +86,9 @@ async function serve(args: Args): Promise<void> {
     throw err;
   }
   const log = pino({ level: config.logLevel, base: { app: 'earshot' } });
+  if (args.demo || config.demo) {
+    process.stdout.write('earshot: starting the demo contact center (store, media, SIP, console) …\n');
+  }
   const clock = new SystemClock();
   const store = await openStore({ url: config.db });
   const now = () => new Date(clock.now()).toISOString();
@@ -105,6 +111,8 @@ async function serve(args: Args): Promise<void> {
     portRange: [config.rtpPorts.min, config.rtpPorts.max],
     logger: log,
   }).catch((err) => cannotStart('media (EARSHOT_RTP_PORTS)', err));
+  // Browser phones: ICE + DTLS-SRTP toward the browser, one host candidate on EARSHOT_MEDIA_HOST.
+  const webrtc = new WebRtcGateway({ host: config.mediaHost, clock, logger: log });
   // Call control needs the SIP UA, the UA needs the HTTP server (SIP over WebSocket), the HTTP app
   // needs the services, the services need call control: the SIP side is reached late through `sip`.
   let sip: SipFront | undefined;
@@ -116,6 +124,7 @@ async function serve(args: Args): Promise<void> {
       },
     },
     media,
+    webrtc,
     location: { lookup: (aor) => sip?.location.lookup(aor) ?? [] },
     db: store.db,
     clock,
@@ -166,6 +175,7 @@ async function serve(args: Args): Promise<void> {
     'earshot is up',
   );
 
+  let demo: Promise<DemoTraffic | undefined> | undefined;
   let closing = false;
   const shutdown = async (signal: string) => {
     if (closing) return;
@@ -180,7 +190,10 @@ async function serve(args: Args): Promise<void> {
     try {
       // Stop taking calls (new INVITEs get 503), end every conversation and its sessions with their
       // timeline entries, BYE/CANCEL every leg and free its media.
+      // The demo's simulated phones hang up and go off queue first, while SIP and the API are up.
+      await (await demo)?.stop();
       await calls.close();
+      await webrtc.close();
       await front.close();
       await app.close();
       await media.close();
@@ -196,6 +209,36 @@ async function serve(args: Args): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  if (args.demo || config.demo) {
+    demo = startDemoTraffic({
+      sip: { host: config.sipHost, port: front.ua.port },
+      httpUrl: address,
+      queueNumber: demoQueueNumber(DEMO_PROVISIONING) ?? '5000',
+      trunkSource: demoTrunkSource(DEMO_PROVISIONING) ?? '127.0.0.1',
+      agents: demoAgentAccounts(DEMO_PROVISIONING),
+      clock,
+      logger: log,
+    }).catch((err: unknown) => {
+      log.error({ err }, 'demo traffic did not start');
+      return undefined;
+    });
+    printDemoBanner(address);
+  }
+}
+
+/** What a newcomer needs after `npm start`: where the console is and how to log in. */
+function printDemoBanner(address: string): void {
+  const lines = [
+    '',
+    `  Earshot is up: open ${address}/ in your browser.`,
+    '  Demo logins (username / password):',
+    '    supervisor / supervisor   monitor and coach live calls (Performance > Interactions)',
+    '    admin / admin             users, roles, phones, queues',
+    '    agent1 … agent4 / agent   agent desktops (simulated agents are taking calls)',
+    '  Simulated customers call the Support queue every few seconds. Ctrl-C stops everything.',
+    '',
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 await serve(parseArgs(process.argv.slice(2)));
