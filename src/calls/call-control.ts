@@ -19,12 +19,20 @@ import type { CallSideEffects } from './app/call-side-effects.js';
 import type { ConversationChanged } from './app/notification-bus.js';
 import type { AppServices } from './app/services.js';
 import { CallLeg, LegState } from './call-leg.js';
-import type { CallMediaPort, CallRuntime, CallSettings, CallSipPort } from './call-runtime.js';
+import type {
+  CallMediaPort,
+  CallRuntime,
+  CallSettings,
+  CallSipPort,
+  CallWebRtcPort,
+} from './call-runtime.js';
 import { handleInboundInvite } from './inbound-call.js';
 import { toMediaPlan } from './media-plan.js';
 import { OfferLoop } from './offer-loop.js';
 import { placeOutbound } from './outbound-call.js';
-import { numberViaTrunk, type PhoneTarget, phoneTarget } from './phone-target.js';
+import { numberViaTrunk, phoneTarget } from './phone-target.js';
+import { isWebRtcOffer, type WebRtcAwareTarget } from './webrtc-leg.js';
+import { webrtcLegError } from './webrtc-leg-errors.js';
 
 /**
  * Our decision (B2BUA policy): when a party hangs up and the call cannot go on — no customer is
@@ -45,6 +53,8 @@ export function nobodyLeftToTalkTo(c: ConversationRecord): boolean {
 export interface CallControlOptions {
   readonly sip: CallSipPort;
   readonly media: CallMediaPort;
+  /** The WebRTC gateway (`WebRtcGateway`): browser phones are called with WebRTC offers through it. */
+  readonly webrtc?: CallWebRtcPort;
   readonly location: Pick<LocationService, 'lookup'>;
   readonly db: Db;
   readonly clock: Clock;
@@ -91,6 +101,7 @@ export class CallControl implements CallSideEffects {
     this.rt = {
       sip: o.sip,
       media: o.media,
+      ...(o.webrtc ? { webrtc: o.webrtc } : {}),
       location: o.location,
       db: o.db,
       clock: o.clock,
@@ -123,6 +134,25 @@ export class CallControl implements CallSideEffects {
 
   /** The UA core's INVITE handler for out-of-dialog INVITEs (customers from trunks). */
   handleInvite(uas: IncomingInvite): Promise<void> {
+    const offer = uas.offer;
+    if (offer && isWebRtcOffer(offer)) {
+      // The console's browser phone only receives calls (web/: no outbound dialling), so a
+      // DTLS-SRTP offer is refused clearly. RFC 3261 §21.4.26: 488 "the user's agent was contacted
+      // successfully but some aspects of the session description … were not acceptable"; §20.43
+      // warn-code 302 "Incompatible transport protocol".
+      const err = webrtcLegError('CALLS_WEBRTC_OFFER_REFUSED');
+      this.log.info({ callId: uas.request.callId, code: err.code }, 'WebRTC offer refused');
+      try {
+        uas.reject(err.sip ?? 488, {
+          headers: {
+            warning: `302 ${this.rt.settings.sipHost} "Browser phones receive calls only; WebRTC offers are not accepted"`,
+          },
+        });
+      } catch {
+        /* cancelled meanwhile */
+      }
+      return Promise.resolve();
+    }
     return this.track(handleInboundInvite(this.rt, uas));
   }
 
@@ -251,7 +281,7 @@ export class CallControl implements CallSideEffects {
       this.o.clock,
     );
     this.legs.set(p.id, leg);
-    let target: PhoneTarget | undefined;
+    let target: WebRtcAwareTarget | undefined;
     if (p.userId) {
       const phone = await findPhoneOfUser(this.o.db, c.orgId, p.userId);
       target = phone ? await this.targetOf(c.orgId, phone) : undefined;
@@ -284,14 +314,15 @@ export class CallControl implements CallSideEffects {
   private async targetOf(
     orgId: string,
     phone: { id: string; kind: 'sip' | 'webrtc' | 'remote'; sipUser?: string; number?: string },
-  ): Promise<PhoneTarget | undefined> {
+  ): Promise<WebRtcAwareTarget | undefined> {
     const trunk =
       phone.kind === 'remote' ? (await listTrunks(this.o.db, orgId)).find((t) => t.outboundUri) : undefined;
-    return phoneTarget(phone, {
+    const target = phoneTarget(phone, {
       host: this.rt.settings.sipHost,
       location: this.o.location,
       trunkOutboundUri: trunk?.outboundUri,
     });
+    return target && phone.kind === 'webrtc' ? { ...target, webrtc: true } : target;
   }
 
   /** Routing status follows the calls (SPEC §1): answered → INTERACTING, left → IDLE, no answer → NOT_RESPONDING. */
@@ -352,6 +383,11 @@ export class CallControl implements CallSideEffects {
       leg.mediaLeg = false;
       await this.o.media.closeLeg(leg.participantId).catch(() => undefined);
     }
+    // A browser leg's gateway endpoint (ICE, DTLS-SRTP, relay socket) goes with it.
+    await this.o.webrtc
+      ?.get(leg.participantId)
+      ?.close()
+      .catch(() => undefined);
   }
 
   private orgOf(conversationId: string): string | undefined {

@@ -1,6 +1,7 @@
 import type pino from 'pino';
 import type { ConversationCommand } from '../center/index.js';
 import type { LegDescription, LegUpdate, HearingPlan as MediaPlan } from '../media/media-types.js';
+import type { WebRtcGateway } from '../media/webrtc/webrtc-gateway.js';
 import type { LocationService } from '../sip/registrar/location-service.js';
 import type { InviteOptions, InviteResult } from '../sip/ua/outgoing-invite.js';
 import type { Db } from '../store/database.js';
@@ -20,6 +21,9 @@ export interface CallMediaPort {
   setPlan(group: string, plan: MediaPlan): Promise<void>;
   closeLeg(id: string): Promise<void>;
 }
+
+/** What call control needs of the WebRTC gateway for browser phones (`WebRtcGateway` implements it). */
+export type CallWebRtcPort = Pick<WebRtcGateway, 'createEndpoint' | 'get'>;
 
 /** Settings of call control. */
 export interface CallSettings {
@@ -42,6 +46,8 @@ export interface CallSettings {
 export interface CallRuntime {
   readonly sip: CallSipPort;
   readonly media: CallMediaPort;
+  /** The WebRTC gateway for browser (`webrtc`) phones; without it such phones are unreachable. */
+  readonly webrtc?: CallWebRtcPort;
   readonly location: Pick<LocationService, 'lookup'>;
   readonly db: Db;
   readonly clock: Clock;

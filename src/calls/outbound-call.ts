@@ -4,7 +4,7 @@ import { CataloguedError } from '../util/catalogued-error.js';
 import { type CallLeg, LegState } from './call-leg.js';
 import type { CallRuntime } from './call-runtime.js';
 import { watchDialog } from './leg-dialog.js';
-import type { PhoneTarget } from './phone-target.js';
+import { acceptWebRtcAnswer, openWebRtcOffer, type WebRtcAwareTarget, wantsWebRtc } from './webrtc-leg.js';
 
 /** How an outgoing leg ended before being answered (CONTRACT.md §4 `supervision.failed` reasons). */
 export type PlacementFailure = 'no-answer' | 'declined' | 'phone-unreachable';
@@ -28,32 +28,39 @@ export function failureOfStatus(status: number | undefined): PlacementFailure {
  * Places one outgoing leg: allocates its RTP port, INVITEs the target with our offer (auto-answer
  * headers for `sip`/`webrtc` phones), arms the ring timer, and on 2xx points the media leg at the
  * answer and reports `answered`; on failure, timeout or release it frees everything and reports why.
+ * A browser phone (`wantsWebRtc`) gets a WebRTC offer from a gateway endpoint that relays to the
+ * engine leg (docs/calls.md "Browser phones"); `sip` and `remote` phones get plain RTP.
  */
 export async function placeOutbound(
   rt: CallRuntime,
   leg: CallLeg,
-  target: PhoneTarget,
+  target: WebRtcAwareTarget,
   outcome: PlacementOutcome,
   from?: string,
 ): Promise<void> {
   const log = rt.log.child({ participantId: leg.participantId, conversationId: leg.conversationId });
   let failure: PlacementFailure | undefined;
+  const browser = wantsWebRtc(target);
   try {
     const { port } = await rt.media.createLeg({
       id: leg.participantId,
       group: leg.conversationId,
       codec: 'PCMU',
-      telephoneEventPt: rt.settings.telephoneEventPt,
+      // Browser legs negotiate no telephone-event (docs/webrtc.md): the relay would drop it.
+      ...(browser ? {} : { telephoneEventPt: rt.settings.telephoneEventPt }),
     });
     leg.mediaLeg = true;
     leg.rtpPort = port;
     if (leg.ended) throw new Error('released while allocating media');
-    const sdp = writeAudioDescription({
-      address: rt.settings.mediaHost,
-      port,
-      codecs: OFFERED,
-      telephoneEventPt: rt.settings.telephoneEventPt,
-    });
+    const webrtc = browser ? await openWebRtcOffer(rt, leg, port) : undefined;
+    const sdp =
+      webrtc?.offer ??
+      writeAudioDescription({
+        address: rt.settings.mediaHost,
+        port,
+        codecs: OFFERED,
+        telephoneEventPt: rt.settings.telephoneEventPt,
+      });
     leg.armRingTimer(rt.settings.ringTimeoutMs, () => {
       failure = 'no-answer';
       log.info({ target: leg.target }, 'ring timeout: cancelling');
@@ -75,13 +82,17 @@ export async function placeOutbound(
       return;
     }
     leg.dialog = result.dialog;
-    const neg = readAudioAnswer(result.answerSdp ?? '', OFFERED);
-    await rt.media.updateLeg(leg.participantId, {
-      ...(neg.remote ? { remote: neg.remote } : {}),
-      codec: neg.codec,
-      direction: neg.direction,
-      telephoneEventPt: neg.telephoneEventPt ?? null,
-    });
+    if (webrtc) {
+      await acceptWebRtcAnswer(rt, leg, webrtc.endpoint, result.dialog, result.answerSdp);
+    } else {
+      const neg = readAudioAnswer(result.answerSdp ?? '', OFFERED);
+      await rt.media.updateLeg(leg.participantId, {
+        ...(neg.remote ? { remote: neg.remote } : {}),
+        codec: neg.codec,
+        direction: neg.direction,
+        telephoneEventPt: neg.telephoneEventPt ?? null,
+      });
+    }
     leg.transition(LegState.Up);
     watchDialog(rt, leg, result.dialog);
     rt.resendPlan(leg.conversationId);

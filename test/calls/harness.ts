@@ -16,6 +16,7 @@ import { CallControl } from '../../src/calls/call-control.js';
 import { recoverOpenConversations } from '../../src/calls/crash-recovery.js';
 import { type SipFront, startSipFront } from '../../src/calls/sip-front.js';
 import { MediaEngine } from '../../src/media/media-engine.js';
+import { WebRtcGateway } from '../../src/media/webrtc/webrtc-gateway.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { findUserByUsername } from '../../src/store/user.repository.js';
 import { SystemClock } from '../../src/util/clock.js';
@@ -67,7 +68,15 @@ export interface StartOptions {
   readonly ringTimeoutMs?: number;
   /** Store file (to restart on the same database). */
   readonly dbFile?: string;
+  /**
+   * Browser phones: a WebRTC gateway on HOST for `webrtc` phones, SIP over WebSocket on `/sip`,
+   * the console from `webDist` (a `vite build` of web/), and the HTTP server listening on a free
+   * port of HOST (`baseUrl`), as `earshot serve` composes them.
+   */
+  readonly web?: { readonly webDist?: string };
 }
+
+const SIP_WS_PATH = '/sip';
 
 export class CallsHarness {
   readonly peers = new PeerSet();
@@ -86,6 +95,10 @@ export class CallsHarness {
     readonly media: MediaEngine,
     readonly calls: CallControl,
     readonly rtpRange: [number, number],
+    /** The WebRTC gateway (with `web`). */
+    readonly webrtc?: WebRtcGateway,
+    /** `http://127.0.0.1:<port>` (with `web`). */
+    readonly baseUrl = '',
   ) {}
 
   static async start(o: StartOptions = {}): Promise<CallsHarness> {
@@ -98,18 +111,28 @@ export class CallsHarness {
     const [rtpBase] = (await freePorts(1, 64)) as [number];
     const rtpRange: [number, number] = [rtpBase, rtpBase + 63];
     const media = await MediaEngine.start({ host: HOST, portRange: rtpRange, workers: 1, logger: log });
-    const front = await startSipFront({
+    const sipOptions = {
       host: HOST,
       port: 0,
       db: store.db,
       clock,
       logger: log,
-      algorithms: ['MD5'],
-    });
+      algorithms: ['MD5'] as const,
+    };
+    // Without `web` the SIP front starts first; with it, after the HTTP app (SIP over WebSocket
+    // shares the HTTP server), so call control reaches it late, as in src/main.ts.
+    let front: SipFront | undefined = o.web ? undefined : await startSipFront(sipOptions);
+    const webrtc = o.web ? new WebRtcGateway({ host: HOST, clock, logger: log }) : undefined;
     const calls = new CallControl({
-      sip: front.ua,
+      sip: {
+        invite: (target, options) => {
+          if (!front) throw new Error('SIP is not started');
+          return front.ua.invite(target, options);
+        },
+      },
       media,
-      location: front.location,
+      ...(webrtc ? { webrtc } : {}),
+      location: { lookup: (aor) => front?.location.lookup(aor) ?? [] },
       db: store.db,
       clock,
       logger: log,
@@ -129,9 +152,32 @@ export class CallsHarness {
       effects: calls,
     });
     calls.attach(services);
+    const app = await buildApp({
+      services,
+      logger: log,
+      sipRealm: HOST,
+      ...(o.web ? { sipWsPath: SIP_WS_PATH, ...(o.web.webDist ? { webDist: o.web.webDist } : {}) } : {}),
+    });
+    front ??= await startSipFront({
+      ...sipOptions,
+      transports: ['udp', 'tcp', 'ws'],
+      httpServer: app.server,
+    });
     front.ua.onInvite((_req, uas) => calls.handleInvite(uas));
-    const app = await buildApp({ services, logger: log, sipRealm: HOST });
-    return new CallsHarness(dir, dbFile, store, services, app, front, media, calls, rtpRange);
+    const baseUrl = o.web ? await app.listen({ host: HOST, port: 0 }) : '';
+    return new CallsHarness(
+      dir,
+      dbFile,
+      store,
+      services,
+      app,
+      front,
+      media,
+      calls,
+      rtpRange,
+      webrtc,
+      baseUrl,
+    );
   }
 
   get sipPort(): number {
@@ -273,6 +319,7 @@ export class CallsHarness {
   async close(): Promise<void> {
     await this.peers.closeAll();
     await this.calls.close();
+    await this.webrtc?.close();
     await this.media.close();
     await this.front.close();
     await this.app.close();
