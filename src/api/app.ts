@@ -14,6 +14,7 @@ import { apiError } from './api-errors.js';
 import { authenticate } from './auth.js';
 import { errorHandler } from './error-handler.js';
 import { registerNotifications } from './notifications.js';
+import { acceptEmptyJson, markOptionalBodies } from './optional-body.js';
 import { adminRoutes } from './routes-admin.js';
 import { conversationRoutes } from './routes-conversations.js';
 import { directoryRoutes } from './routes-directory.js';
@@ -48,6 +49,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   // JSON only: any other body is UNSUPPORTED_MEDIA_TYPE (415).
   app.removeContentTypeParser('text/plain');
+  acceptEmptyJson(app);
   app.setNotFoundHandler((req, reply) => {
     void reply
       .status(404)
@@ -81,6 +83,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
+    transformObject: (d) => ('openapiObject' in d ? markOptionalBodies(d.openapiObject) : d.swaggerObject),
     refResolver: {
       buildLocalReference: (json, _u, _f, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
     },

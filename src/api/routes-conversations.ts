@@ -15,6 +15,7 @@ import { findQueue } from '../store/queue.repository.js';
 import { findUser } from '../store/user.repository.js';
 import { apiError } from './api-errors.js';
 import { requirePermission, who } from './auth.js';
+import { defaultEmptyBody, OPTIONAL_BODY } from './optional-body.js';
 import * as S from './schemas.js';
 
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
@@ -173,7 +174,9 @@ export function conversationRoutes(svc: AppServices): FastifyPluginAsyncTypebox 
             params: S.IdParam(['conversationId', 'participantId']),
             body: S.SuperviseBody,
             response: { 201: S.SuperviseReply, ...errors },
+            [OPTIONAL_BODY]: true,
           },
+          preValidation: defaultEmptyBody,
         },
         async (req, reply) => {
           const p = who(req);
