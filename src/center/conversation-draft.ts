@@ -5,6 +5,7 @@ import {
   participantLeft,
   participantResumed,
   sessionEnded,
+  supervisionFailed,
 } from './conversation-events.js';
 import type {
   ConsultRecord,
@@ -169,9 +170,25 @@ function about(p: ParticipantRecord) {
 
 export { about as participantRef };
 
-/** Ends a supervisor's participant; a connected one also ends its session (R11, R13). */
+/**
+ * Ends a supervisor's participant; a connected one also ends its session (R11, R13). An attempt
+ * whose phone still rings when the conversation ends or its target leaves failed (R8: "recorded on
+ * the timeline"): `supervision.failed` with reason `no-answer` — the phone had not answered while
+ * there was something to supervise (CONTRACT.md §4 keeps its three reasons; the `participant.left`
+ * that follows says why: `conversation-ended` or `target-left`). A stop while ringing is a stop.
+ */
 export function endSupervisor(d: Draft, s: DraftParticipant, reason: SessionEndReason | 'stopped'): void {
-  if (s.state === 'connected') {
+  if (s.state === 'alerting' && (reason === 'conversation-ended' || reason === 'target-left')) {
+    d.events.push(
+      supervisionFailed(d.env.now, d.id, {
+        participantId: s.id,
+        targetParticipantId: (s.monitoredParticipantId ?? s.coachedParticipantId)!,
+        userId: s.userId!,
+        mode: s.purpose === 'coach' ? 'coach' : 'monitor',
+        reason: 'no-answer',
+      }),
+    );
+  } else if (s.state === 'connected') {
     const mode = s.purpose === 'coach' ? 'coach' : 'monitor';
     d.events.push(
       sessionEnded(d.env.now, d.id, mode, {
