@@ -16,6 +16,7 @@ import { errorHandler } from './error-handler.js';
 import { registerNotifications } from './notifications.js';
 import { acceptEmptyJson, markOptionalBodies } from './optional-body.js';
 import { adminRoutes } from './routes-admin.js';
+import { callControlRoutes } from './routes-calls.js';
 import { conversationRoutes } from './routes-conversations.js';
 import { directoryRoutes } from './routes-directory.js';
 import * as S from './schemas.js';
@@ -126,6 +127,7 @@ export async function buildApp(o: BuildAppOptions): Promise<FastifyInstance> {
         authed.addHook('onRequest', async (req) => authenticate(o.services.auth, req));
         await authed.register(directoryRoutes(o.services, o.sipRealm));
         await authed.register(conversationRoutes(o.services));
+        await authed.register(callControlRoutes(o.services));
         await authed.register(adminRoutes(o.services));
       });
     },

@@ -28,17 +28,25 @@ export function viewFor(p: Principal, c: ConversationView): ConversationView | u
   return undefined;
 }
 
-const strip = ({ orgId: _o, ...c }: ConversationView) => ({ ...c, participants: [...c.participants] });
+/** The answer shape of a conversation (no org id). */
+export const strip = ({ orgId: _o, ...c }: ConversationView) => ({ ...c, participants: [...c.participants] });
+
+/** The conversation as `p` may see it: another org's or an unknown id is NOT_FOUND, no view 403. */
+export async function visibleConversation(
+  svc: AppServices,
+  p: Principal,
+  conversationId: string,
+): Promise<ConversationView> {
+  const c = await svc.conversations.get(p.orgId, conversationId);
+  if (!c) throw apiError('NOT_FOUND', `no conversation ${conversationId}`);
+  const v = viewFor(p, c);
+  if (!v) throw centerError('PERMISSION_DENIED', 'you do not take part in this conversation');
+  return v;
+}
 
 export function conversationRoutes(svc: AppServices): FastifyPluginAsyncTypebox {
   return async (app) => {
-    async function visible(p: Principal, conversationId: string): Promise<ConversationView> {
-      const c = await svc.conversations.get(p.orgId, conversationId);
-      if (!c) throw apiError('NOT_FOUND', `no conversation ${conversationId}`);
-      const v = viewFor(p, c);
-      if (!v) throw centerError('PERMISSION_DENIED', 'you do not take part in this conversation');
-      return v;
-    }
+    const visible = (p: Principal, conversationId: string) => visibleConversation(svc, p, conversationId);
 
     app.get(
       '/conversations/calls',

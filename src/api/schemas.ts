@@ -272,3 +272,18 @@ export const ProvisionBodySchema = Type.Object(
   },
   strict,
 );
+
+/**
+ * `PATCH …/participants/{pid}/consult` (the vendor's shape). Only `CONFERENCE` is supported by the
+ * domain (the consult ends with all three connected); the other values are refused with a message.
+ */
+export const SpeakTo = ['DESTINATION', 'OBJECT', 'BOTH', 'CONFERENCE'] as const;
+export const ConsultPatch = Type.Object(
+  {
+    speakTo: enumOf(SpeakTo),
+  },
+  {
+    ...strict,
+    description: 'Only CONFERENCE is supported; DESTINATION, OBJECT and BOTH are VALIDATION_FAILED.',
+  },
+);

@@ -22,6 +22,7 @@ const CONTRACT_ROUTES = [
   'patch /api/v2/conversations/calls/{conversationId}/participants/{participantId}',
   'post /api/v2/conversations/calls/{conversationId}/participants/{participantId}/replace',
   'post /api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult',
+  'patch /api/v2/conversations/calls/{conversationId}/participants/{participantId}/consult',
   'post /api/v2/conversations/calls/{conversationId}/participants/{participantId}/monitor',
   'post /api/v2/conversations/calls/{conversationId}/participants/{participantId}/coach',
   'get /api/v2/conversations/{conversationId}/timeline',
