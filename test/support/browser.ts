@@ -15,6 +15,11 @@ export interface LaunchOptions {
   actionTimeoutMs?: number;
   /** Extra Chromium flags. */
   args?: string[];
+  /**
+   * Turn the browser phone's voice processing off in every page (`earshot.audioProcessing` in
+   * localStorage, web/README.md): noise suppression and gain control would bend test tones.
+   */
+  rawAudio?: boolean;
 }
 
 export interface TestBrowser {
@@ -61,6 +66,9 @@ export async function launchBrowser(opts: LaunchOptions = {}): Promise<TestBrows
     async newPage(baseURL) {
       const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 } });
       await context.grantPermissions(['microphone'], { origin: new URL(baseURL).origin }).catch(() => {});
+      if (opts.rawAudio) {
+        await context.addInitScript("localStorage.setItem('earshot.audioProcessing', 'off')");
+      }
       const page = await context.newPage();
       page.setDefaultTimeout(opts.actionTimeoutMs ?? 5000);
       const errors: string[] = [];

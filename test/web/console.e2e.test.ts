@@ -1,8 +1,12 @@
 /**
  * The console in headless Chromium against a stand-in server that follows CONTRACT.md §4–§5
- * (test/web/fake-earshot.ts): login, permissions, the live interactions list, the details page's
- * supervision menus and timeline, the agent desktop (R9), and the bad-input paths (wrong password,
- * expired token, dropped WebSocket, browser phone losing its connection).
+ * (test/web/fake-earshot.ts) — kept ONLY for what the real server cannot easily be made to do:
+ * expire a token mid-session, drop the notification or SIP sockets on demand, leak a monitor
+ * participant to an agent (to prove the agent page filters it, R9), show a coach of another
+ * supervisor and several agents on one call (Multiple, R7), list calls of several queues and agents
+ * at once, a supervisor who is not Available in front of a live call, and the bundle size.
+ * Everything else — login, navigation by role, the live interactions list, monitor / coach / stop
+ * with real audio, the timeline — runs against the real server in console-real.e2e.test.ts.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -108,25 +112,7 @@ async function login(page: Page, username: string, password: string): Promise<vo
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
-describe('console: login and navigation', () => {
-  it('says so on a wrong password and stays on the login page', async () => {
-    const { page } = await start();
-    await login(page, 'sam', 'nope');
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Wrong username or password');
-    expect(await page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(true);
-  });
-
-  it('shows Performance › Interactions to a supervisor and not to an agent', async () => {
-    const { page, errors } = await start();
-    await login(page, 'sam', 'supervisor');
-    await page.getByRole('link', { name: 'Performance › Interactions' }).waitFor();
-    await page.getByRole('button', { name: 'Sign out' }).click();
-    await login(page, 'alice', 'agent');
-    await page.getByRole('heading', { name: 'Agent desktop' }).waitFor();
-    expect(await page.getByRole('link', { name: 'Performance › Interactions' }).count()).toBe(0);
-    expect(errors).toEqual([]);
-  });
-
+describe('console: session expiry', () => {
   it('goes back to login with a message when the token expires mid-session', async () => {
     const { page, server } = await start();
     await login(page, 'sam', 'supervisor');
@@ -140,35 +126,6 @@ describe('console: login and navigation', () => {
 });
 
 describe('console: Performance › Interactions', () => {
-  it('lists a call within 1 s of it starting and drops it within 1 s of it ending, without polling', async () => {
-    const { page, server, errors } = await start();
-    await login(page, 'sam', 'supervisor');
-    await page.getByRole('link', { name: 'Performance › Interactions' }).click();
-    const table = page.getByRole('table', { name: 'In-progress interactions' });
-    await table.getByText('No interactions in progress.').waitFor();
-    // Wait until the console has subscribed to the queue topic before the call starts.
-    await expect.poll(() => server.notificationSocketCount).toBe(1);
-    await page.waitForFunction(() => true);
-    const fetches = () =>
-      server.requests.filter((r) => r.startsWith('GET /api/v2/conversations/calls?')).length;
-    const before = fetches();
-    const c = call('k1');
-    const t0 = Date.now();
-    server.upsert(c);
-    await table.getByRole('cell', { name: 'Alice Agent' }).waitFor({ timeout: 1000 });
-    expect(Date.now() - t0).toBeLessThan(1000);
-    // The on-queue agents list shows Alice's current interaction.
-    await page.getByRole('link', { name: "Open Alice Agent's interaction" }).waitFor({ timeout: 1000 });
-    const t1 = Date.now();
-    c.participants = c.participants.map((p) => ({ ...p, state: 'disconnected' }));
-    c.state = 'disconnected';
-    server.upsert(c);
-    await table.getByText('No interactions in progress.').waitFor({ timeout: 1000 });
-    expect(Date.now() - t1).toBeLessThan(1000);
-    expect(fetches()).toBe(before);
-    expect(errors).toEqual([]);
-  });
-
   it('filters by queue and agent', async () => {
     const { page, server } = await start();
     server.upsert(call('k1'), 'q1', false);
@@ -192,33 +149,6 @@ async function openDetails(w: World, id: string): Promise<void> {
 }
 
 describe('console: interaction details', () => {
-  it('monitors the customer, switches to coach, stops, and shows both sessions on the timeline', async () => {
-    const w = await start();
-    w.server.upsert(call('k1'), 'q1', false);
-    await openDetails(w, 'k1');
-    const { page, server } = w;
-    await page.getByRole('button', { name: 'Supervise Carol Customer' }).click();
-    await page.getByRole('menuitem', { name: 'Monitor' }).click();
-    await page.getByText('You are monitoring Carol Customer').waitFor();
-    expect(server.requests).toContain('POST /api/v2/conversations/calls/k1/participants/k1-c/monitor');
-    // R10: the supervisor is an internal participant with a monitor marker.
-    const internal = page.getByRole('list', { name: 'Internal participants' });
-    await internal.getByText('Sam Supervisor (you)').waitFor();
-    await internal.getByText('Monitor · Carol Customer').waitFor();
-    // Switch to coach: the customer cannot be coached, so the console coaches the agent.
-    await page.getByRole('radio', { name: 'Coach' }).click();
-    await page.getByText('You are coaching Alice Agent').waitFor();
-    await internal.getByText('Coach · Alice Agent').waitFor();
-    await page.getByRole('button', { name: 'Stop Coaching' }).click();
-    await expect.poll(() => page.getByText('You are coaching').count()).toBe(0);
-    const sessions = page.getByRole('table', { name: 'Supervision sessions' }).locator('tbody tr');
-    await expect.poll(() => sessions.count()).toBe(2);
-    expect(await sessions.nth(0).getAttribute('data-mode')).toBe('monitor');
-    expect(await sessions.nth(1).getAttribute('data-mode')).toBe('coach');
-    expect(await sessions.nth(1).textContent()).toContain('stopped');
-    expect(w.errors).toEqual([]);
-  });
-
   it('disables Monitor and Coach with the reason when the supervisor is not Available', async () => {
     const w = await start({ sam: { presence: 'BUSY' } });
     w.server.upsert(call('k1'), 'q1', false);

@@ -13,16 +13,19 @@ export class AudioProbe {
   private buffer: Float32Array<ArrayBuffer> | null = null;
   private readonly audio: HTMLAudioElement;
 
+  /** The test hook; a probe closing after its successor started must not remove the successor's. */
+  private readonly hook = {
+    tonePower: (freqHz: number) => this.tonePower(freqHz),
+    rms: () => this.rms(),
+    attached: () => this.source !== null,
+  };
+
   constructor() {
     this.audio = document.createElement('audio');
     this.audio.autoplay = true;
     this.audio.setAttribute('aria-hidden', 'true');
     document.body.appendChild(this.audio);
-    window.__earshotAudio = {
-      tonePower: (freqHz: number) => this.tonePower(freqHz),
-      rms: () => this.rms(),
-      attached: () => this.source !== null,
-    };
+    window.__earshotAudio = this.hook;
   }
 
   attach(stream: MediaStream): void {
@@ -72,7 +75,7 @@ export class AudioProbe {
     this.ctx?.close().catch(() => {});
     this.ctx = null;
     this.audio.remove();
-    window.__earshotAudio = undefined;
+    if (window.__earshotAudio === this.hook) window.__earshotAudio = undefined;
   }
 }
 

@@ -60,6 +60,21 @@ export function wantsAutoAnswer(header: (name: string) => string | undefined): b
 }
 
 /**
+ * Microphone constraints. The browser's voice processing (echo cancellation, noise suppression,
+ * automatic gain) stays on by default; `localStorage['earshot.audioProcessing'] = 'off'` turns it
+ * off (a studio microphone, or tone tests: noise suppression treats a steady tone as noise).
+ */
+export function audioConstraints(): boolean | MediaTrackConstraints {
+  let off = false;
+  try {
+    off = localStorage.getItem('earshot.audioProcessing') === 'off';
+  } catch {
+    /* storage unavailable: defaults */
+  }
+  return off ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false } : true;
+}
+
+/**
  * The console's SIP.js phone for users whose phone kind is `webrtc`: registers
  * `sip:<sipUser>@<host>` over `ws(s)://<same host>/sip`, auto-answers calls that ask for it,
  * rings otherwise, plays the received audio (through the AudioProbe) and sends the microphone.
@@ -75,13 +90,15 @@ export class BrowserPhone {
   private readonly listeners = new Set<(s: PhoneSnapshot) => void>();
   private readonly probe = new AudioProbe();
   private readonly log: string[] = [];
+  /** The test hook; a phone closing after its successor started must not remove the successor's. */
+  private readonly hook = { dump: () => this.dump(), log: () => [...this.log] };
 
   constructor(
     private readonly credentials: PhoneCredentials,
     private readonly host = location.hostname,
     private readonly wsUrl = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/sip`,
   ) {
-    window.__earshotPhone = { dump: () => this.dump(), log: () => [...this.log] };
+    window.__earshotPhone = this.hook;
   }
 
   onChange(fn: (s: PhoneSnapshot) => void): () => void {
@@ -196,7 +213,9 @@ export class BrowserPhone {
     const inv = this.pending;
     if (!inv) return;
     try {
-      await inv.accept({ sessionDescriptionHandlerOptions: { constraints: { audio: true, video: false } } });
+      await inv.accept({
+        sessionDescriptionHandlerOptions: { constraints: { audio: audioConstraints(), video: false } },
+      });
     } catch {
       this.update({ message: 'Could not answer the call (microphone?).' });
     }
@@ -246,7 +265,7 @@ export class BrowserPhone {
     await this.registerer?.unregister().catch(() => {});
     await this.ua?.stop().catch(() => {});
     this.probe.close();
-    window.__earshotPhone = undefined;
+    if (window.__earshotPhone === this.hook) window.__earshotPhone = undefined;
   }
 }
 

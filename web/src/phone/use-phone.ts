@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ApiClient } from '../api-client.js';
 import type { PhoneHandle } from '../app-context.js';
 import type { Me } from '../lib/types.js';
@@ -12,7 +12,10 @@ export function usePhone(api: ApiClient, me: Me): PhoneHandle {
   const [snapshot, setSnapshot] = useState<PhoneSnapshot | null>(null);
   const [phone, setPhone] = useState<BrowserPhone | null>(null);
   const webrtc = me.phone?.kind === 'webrtc';
-  const sipUser = me.phone?.sipUser;
+  // The phone's SIP user appears in `me` once credentials were issued: it must not restart the
+  // phone (a restart would rotate the credentials and drop a call in progress).
+  const sipUser = useRef(me.phone?.sipUser);
+  sipUser.current = me.phone?.sipUser;
 
   useEffect(() => {
     if (!webrtc) return;
@@ -26,7 +29,7 @@ export function usePhone(api: ApiClient, me: Me): PhoneHandle {
           api.phoneCredentials(),
         ]);
         if (closed) return;
-        instance = new BrowserPhone({ ...creds, sipUser: creds.sipUser ?? sipUser ?? '' });
+        instance = new BrowserPhone({ ...creds, sipUser: creds.sipUser ?? sipUser.current ?? '' });
         instance.onChange((s) => setSnapshot(s));
         setPhone(instance);
         await instance.start();
@@ -46,7 +49,7 @@ export function usePhone(api: ApiClient, me: Me): PhoneHandle {
       setPhone(null);
       void instance?.close();
     };
-  }, [api, webrtc, sipUser]);
+  }, [api, webrtc]);
 
   return useMemo(
     () => ({
