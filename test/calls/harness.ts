@@ -73,7 +73,11 @@ export interface StartOptions {
    * the console from `webDist` (a `vite build` of web/), and the HTTP server listening on a free
    * port of HOST (`baseUrl`), as `earshot serve` composes them.
    */
-  readonly web?: { readonly webDist?: string };
+  readonly web?: {
+    readonly webDist?: string;
+    /** Digest algorithms offered (default SHA-256 then MD5, as `earshot serve`; baresip phones need ['MD5']). */
+    readonly algorithms?: readonly ('SHA-256' | 'MD5')[];
+  };
 }
 
 const SIP_WS_PATH = '/sip';
@@ -160,6 +164,7 @@ export class CallsHarness {
     });
     front ??= await startSipFront({
       ...sipOptions,
+      algorithms: o.web?.algorithms ?? ['SHA-256', 'MD5'],
       transports: ['udp', 'tcp', 'ws'],
       httpServer: app.server,
     });
