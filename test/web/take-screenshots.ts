@@ -1,6 +1,8 @@
 /**
- * Screenshots of the supervisor's pages against the stand-in server (sample data), written to
- * web/screenshots/. Run: `node --import tsx test/web/take-screenshots.ts`.
+ * Screenshots of the supervisor's pages against the stand-in server (sample data: several calls,
+ * one held), written to web/screenshots/. Run: `node --import tsx test/web/take-screenshots.ts`.
+ * The screenshots of the real server (docs/screenshots/) come from the acceptance test:
+ * `EARSHOT_SCREENSHOTS=docs/screenshots npx vitest run test/web/console-real.e2e.test.ts`.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
