@@ -50,6 +50,8 @@ export async function handleInboundInvite(rt: CallRuntime, uas: IncomingInvite):
     const view = await rt.services().conversations.startInbound(queue.orgId, queue.id, customer);
     const cust = view.participants.find((p) => p.purpose === 'customer');
     if (!cust) throw new Error('startInbound created no customer');
+    // The leg is `Inviting` until our 200 OK: releasing it then aborts, and the abort sends the
+    // final response (a CANCEL has had its 487 from the UAS already).
     leg = new CallLeg(
       {
         participantId: cust.id,
@@ -57,13 +59,16 @@ export async function handleInboundInvite(rt: CallRuntime, uas: IncomingInvite):
         orgId: view.orgId,
         purpose: 'customer',
         direction: 'inbound',
-        state: LegState.Up,
+        state: LegState.Inviting,
         target: customer.address,
       },
       rt.clock,
     );
     const l = leg;
     rt.legs.set(l.participantId, l);
+    l.abort.signal.addEventListener('abort', () => refuseUnanswered(rt, uas, log), { once: true });
+    // Shutdown began while the conversation was being created (close() may not have seen it).
+    if (rt.closing) throw callsError('CALLS_SHUTTING_DOWN');
     const neg0 = answerAudioOffer(offer, { address: rt.settings.mediaHost, port: 9 }).negotiated;
     const { port } = await rt.media.createLeg({
       id: leg.participantId,
@@ -72,6 +77,11 @@ export async function handleInboundInvite(rt: CallRuntime, uas: IncomingInvite):
       telephoneEventPt: rt.settings.telephoneEventPt,
       ...(neg0.remote ? { remote: neg0.remote } : {}),
     });
+    if (leg.ended) {
+      // Released while the engine allocated the leg: nobody else will free it.
+      await rt.media.closeLeg(leg.participantId).catch(() => undefined);
+      return;
+    }
     leg.mediaLeg = true;
     leg.rtpPort = port;
     const { sdp, negotiated } = answerAudioOffer(offer, {
@@ -90,6 +100,7 @@ export async function handleInboundInvite(rt: CallRuntime, uas: IncomingInvite):
     }
     log.info({ conversationId: view.id, queue: queue.name }, 'customer call answered into the queue');
     const answered = uas.answer(sdp);
+    leg.transition(LegState.Up);
     // The leg is up from our 200 OK; a BYE can only follow the ACK.
     answered.then(
       (dialog) => {
@@ -110,9 +121,28 @@ export async function handleInboundInvite(rt: CallRuntime, uas: IncomingInvite):
     try {
       uas.reject(status);
     } catch {
-      /* already answered or cancelled */
+      /* already answered, cancelled or refused on release */
     }
     // The conversation had started: end the customer's participant (and free its media).
     if (leg) await partyGone(rt, leg);
+  }
+}
+
+/**
+ * The customer's leg was released before we answered (shutdown, the conversation ended, the
+ * participant was disconnected). An INVITE is ended only by a final response (RFC 3261
+ * §13.3.1.3 reject / §13.3.1.4 accept) — without one the caller keeps its transaction open and
+ * retransmits. 503 while shutting down (§21.5.4: "The server is temporarily unable to process the
+ * request due to a temporary overloading or maintenance of the server.");
+ * otherwise 480 (§21.4.18 "the callee's end system was contacted successfully but the callee is
+ * currently unavailable"). After a CANCEL the UAS has sent 487 already and `reject` throws.
+ */
+function refuseUnanswered(rt: CallRuntime, uas: IncomingInvite, log: CallRuntime['log']): void {
+  const status = rt.closing ? 503 : 480;
+  try {
+    uas.reject(status);
+    log.info({ status }, 'inbound INVITE released before the answer: refused');
+  } catch {
+    /* cancelled (487 sent) or already answered */
   }
 }
