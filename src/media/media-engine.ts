@@ -15,7 +15,14 @@ import { Worker } from 'node:worker_threads';
 import { type MediaErrorCode, mediaError } from './media-errors.js';
 import type { LegDescription, LegStats, LegUpdate, MediaEngineOptions, MediaLogger } from './media-types.js';
 import type { HearingPlan } from './mixer.js';
-import type { RequestMessage, WorkerMessage, WorkerRequest, WorkerResults } from './worker-protocol.js';
+import type {
+  MediaIoMode,
+  RequestMessage,
+  WorkerInit,
+  WorkerMessage,
+  WorkerRequest,
+  WorkerResults,
+} from './worker-protocol.js';
 
 interface WorkerSlot {
   index: number;
@@ -74,6 +81,14 @@ export class MediaEngine {
     return engine;
   }
 
+  /** The requested I/O path: the option, else `EARSHOT_MEDIA_IO`, else undefined (the worker decides). */
+  private ioMode(): MediaIoMode | undefined {
+    const v = this.options.io ?? process.env.EARSHOT_MEDIA_IO;
+    if (v === undefined || v === '') return undefined;
+    if (v === 'native' || v === 'dgram') return v;
+    throw mediaError('MEDIA_BAD_LEG_OPTIONS', `EARSHOT_MEDIA_IO must be native or dgram, not ${v}`);
+  }
+
   private spawn(index: number, portRange: [number, number]): Promise<void> {
     const url = new URL('./media-worker.ts', import.meta.url).href;
     // The worker entry is TypeScript: register the tsx loader inside the worker, then import it.
@@ -85,7 +100,7 @@ export class MediaEngine {
     const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(url)}); })`;
     const worker = new Worker(boot, {
       eval: true,
-      workerData: { index, host: this.options.host, portRange },
+      workerData: { index, host: this.options.host, portRange, io: this.ioMode() } satisfies WorkerInit,
     });
     const slot: WorkerSlot = { index, worker, portRange, legs: 0, alive: true, pending: new Map() };
     this.workers.push(slot);

@@ -76,6 +76,12 @@ export interface MediaEngineOptions {
   portRange: [number, number];
   /** Worker threads; default one per core. */
   workers?: number;
+  /**
+   * Datagram I/O of the workers: `native` (batched recvmmsg/sendmmsg addon, `native/udp-batch`)
+   * or `dgram` (pure Node). Default: env `EARSHOT_MEDIA_IO`, else native when the addon loads,
+   * else dgram (decided per worker at start; `dump().workers[i].io` says which).
+   */
+  io?: 'native' | 'dgram';
   /** A pino-compatible logger; the engine logs under `media.engine` / `media.worker`. */
   logger?: MediaLogger;
 }

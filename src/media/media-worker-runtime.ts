@@ -5,13 +5,16 @@
  */
 import type { Clock, TimerHandle } from '../util/clock.js';
 import { FrameTicker } from './frame-ticker.js';
+import { bindDgram } from './leg-socket.js';
 import { mediaError } from './media-errors.js';
 import type { LegDescription, LegStats } from './media-types.js';
 import { Mixer } from './mixer.js';
+import { NativeIo, type NativeIoOptions } from './native-io.js';
 import { PortAllocator } from './port-allocator.js';
 import { type LegHost, RtpLeg } from './rtp-leg.js';
 import { RtpView } from './rtp-packet.js';
-import type { WorkerInit, WorkerMessage, WorkerRequest } from './worker-protocol.js';
+import { loadUdpBatch, type UdpBatchAddon } from './udp-batch-addon.js';
+import type { MediaIoMode, WorkerInit, WorkerMessage, WorkerRequest } from './worker-protocol.js';
 
 const RTCP_INTERVAL_MS = 5000;
 /** A stalled worker replays up to 200 ms of missed ticks; beyond that it skips. */
@@ -23,6 +26,25 @@ export type WorkerLog = (
   obj?: Record<string, unknown>,
 ) => void;
 
+/**
+ * Picks the worker's datagram path: `native` when requested or unspecified and the addon loads;
+ * `dgram` when requested, or as the fallback (logged: info when unspecified, warn when native was
+ * asked for).
+ */
+export function chooseIo(
+  requested: MediaIoMode | undefined,
+  log: WorkerLog,
+  load: () => UdpBatchAddon | Error = loadUdpBatch,
+): UdpBatchAddon | undefined {
+  if (requested === 'dgram') return undefined;
+  const addon = load();
+  if (!(addon instanceof Error)) return addon;
+  log(requested === 'native' ? 'warn' : 'info', 'native media I/O unavailable: using dgram', {
+    reason: addon.message,
+  });
+  return undefined;
+}
+
 export class MediaWorkerRuntime implements LegHost {
   readonly view = new RtpView();
   private readonly legs = new Map<string, RtpLeg>();
@@ -32,6 +54,8 @@ export class MediaWorkerRuntime implements LegHost {
   private rtcpTimer: TimerHandle | undefined;
   private closed = false;
   private tickErrors = 0;
+  /** The native batched I/O, or undefined on the dgram path. */
+  private readonly native: NativeIo | undefined;
 
   constructor(
     private readonly init: WorkerInit,
@@ -39,8 +63,17 @@ export class MediaWorkerRuntime implements LegHost {
     private readonly log: WorkerLog,
     /** Runs a callback after pending I/O (the thread passes `setImmediate`); see `FrameTicker`. */
     defer?: (fn: () => void) => void,
+    /** The native addon to use (see `chooseIo`); undefined: dgram. */
+    addon?: UdpBatchAddon,
+    nativeOptions?: NativeIoOptions,
   ) {
-    this.ports = new PortAllocator(init.host, init.portRange);
+    const native = addon ? new NativeIo(addon, nativeOptions) : undefined;
+    this.native = native;
+    this.ports = new PortAllocator(
+      init.host,
+      init.portRange,
+      native ? (host, port) => native.bind(host, port) : bindDgram,
+    );
     this.ticker = new FrameTicker(clock, 20, () => this.tick(), MAX_CATCH_UP_TICKS, defer);
     this.ticker.start();
     this.armRtcp();
@@ -50,13 +83,24 @@ export class MediaWorkerRuntime implements LegHost {
     return this.clock.now();
   }
 
+  get io(): MediaIoMode {
+    return this.native ? 'native' : 'dgram';
+  }
+
+  /**
+   * One frame. On the native path the tick is also the I/O: read every socket first (what arrived
+   * since the last tick, in one pass), mix, then send the whole tick's output in one batch.
+   */
   private tick(): void {
+    const native = this.native;
     try {
+      native?.drain();
       this.mixer.tick();
     } catch (err) {
       // The mixer is written not to throw; if it ever does, keep the clock running and say so once.
       if (this.tickErrors++ === 0) this.log('error', 'mixer tick failed', { err: String(err) });
     }
+    native?.flush();
   }
 
   private armRtcp(): void {
@@ -68,6 +112,7 @@ export class MediaWorkerRuntime implements LegHost {
           // a send failure on one leg must not stop the others
         }
       }
+      this.native?.flush();
       if (!this.closed) this.armRtcp();
     });
   }
@@ -147,6 +192,8 @@ export class MediaWorkerRuntime implements LegHost {
       skippedTicks: this.ticker.skipped,
       caughtUpTicks: this.ticker.caughtUp,
       tickErrors: this.tickErrors,
+      io: this.io,
+      ...(this.native ? { native: this.native.dump() } : {}),
       mixer: this.mixer.dump(),
       legs: [...this.legs.values()].map((l) => l.dump()),
     };
@@ -160,6 +207,7 @@ export class MediaWorkerRuntime implements LegHost {
     this.clock.clearTimer(this.rtcpTimer);
     for (const leg of this.legs.values()) leg.close();
     this.legs.clear();
+    this.native?.close();
   }
 }
 

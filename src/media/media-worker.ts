@@ -5,18 +5,22 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { CataloguedError } from '../util/catalogued-error.js';
 import { SystemClock } from '../util/clock.js';
-import { MediaWorkerRuntime } from './media-worker-runtime.js';
+import { chooseIo, MediaWorkerRuntime, type WorkerLog } from './media-worker-runtime.js';
 import type { RequestMessage, WorkerInit, WorkerMessage } from './worker-protocol.js';
 
 const port = parentPort;
 if (!port) throw new Error('media-worker.ts must run in a worker thread');
 
 const post = (m: WorkerMessage) => port.postMessage(m);
+const init = workerData as WorkerInit;
+const log: WorkerLog = (level, msg, obj) => post({ type: 'log', level, msg, obj: obj ?? {} });
+// Decided once per worker at start: the native batched path when it loads, else dgram.
 const runtime = new MediaWorkerRuntime(
-  workerData as WorkerInit,
+  init,
   new SystemClock(),
-  (level, msg, obj) => post({ type: 'log', level, msg, obj: obj ?? {} }),
+  log,
   (fn) => setImmediate(fn),
+  chooseIo(init.io, log),
 );
 
 port.on('message', (m: RequestMessage) => {

@@ -4,32 +4,14 @@
  * RTCP stream SHOULD use the next higher (odd) destination port number"). Ports taken by other
  * processes are skipped; the cursor rotates so a just-freed port is not reused at once.
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { LegSocket } from './leg-socket.js';
 import { mediaError } from './media-errors.js';
 
-/** IP literals need no DNS: answer synchronously (saves a tick per send). */
-function literalLookup(
-  address: string,
-  _opts: unknown,
-  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
-): void {
-  cb(null, address, 4);
-}
-
-function bind(host: string, port: number): Promise<Socket | undefined> {
-  return new Promise((resolve) => {
-    const s = createSocket({ type: 'udp4', lookup: literalLookup as never });
-    const onError = () => {
-      s.close();
-      resolve(undefined);
-    };
-    s.once('error', onError);
-    s.bind({ address: host, port, exclusive: true }, () => {
-      s.off('error', onError);
-      resolve(s);
-    });
-  });
-}
+/** Binds one socket on host:port for the worker's I/O path; undefined if the port is taken. */
+export type BindSocket = (
+  host: string,
+  port: number,
+) => Promise<LegSocket | undefined> | LegSocket | undefined;
 
 export class PortAllocator {
   private readonly first: number;
@@ -40,6 +22,7 @@ export class PortAllocator {
   constructor(
     private readonly host: string,
     range: [number, number],
+    private readonly bind: BindSocket,
   ) {
     this.first = range[0] % 2 === 0 ? range[0] : range[0] + 1;
     this.pairs = Math.max(0, Math.floor((range[1] - this.first + 1) / 2));
@@ -49,14 +32,14 @@ export class PortAllocator {
     return this.used.size;
   }
 
-  async allocate(): Promise<{ port: number; rtp: Socket; rtcp: Socket }> {
+  async allocate(): Promise<{ port: number; rtp: LegSocket; rtcp: LegSocket }> {
     for (let tried = 0; tried < this.pairs; tried++) {
       const port = this.first + 2 * this.cursor;
       this.cursor = (this.cursor + 1) % this.pairs;
       if (this.used.has(port)) continue;
-      const rtp = await bind(this.host, port);
+      const rtp = await this.bind(this.host, port);
       if (!rtp) continue;
-      const rtcp = await bind(this.host, port + 1);
+      const rtcp = await this.bind(this.host, port + 1);
       if (!rtcp) {
         rtp.close();
         continue;

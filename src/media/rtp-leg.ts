@@ -6,9 +6,9 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import type { RemoteInfo, Socket } from 'node:dgram';
 import { type G711Codec, PAYLOAD_TYPE } from './g711.js';
 import { JitterBuffer } from './jitter-buffer.js';
+import { type DatagramSink, ipv4ToNumber, type LegSocket, numberToIpv4 } from './leg-socket.js';
 import { checkLegTransition, LegState } from './leg-state.js';
 import type { LegDescription, LegStats, LegUpdate, RemoteAddress } from './media-types.js';
 import type { MixerLeg } from './mixer.js';
@@ -26,7 +26,7 @@ export interface LegHost {
   now(): number;
   /** Shared parse view (one per worker: parsing is synchronous). */
   readonly view: RtpView;
-  /** RFC 4733 events are relayed immediately, outside the tick. */
+  /** RFC 4733 events are relayed on receipt, outside the mixer. */
   relayEvent(from: RtpLeg, packet: Buffer): void;
 }
 
@@ -39,9 +39,13 @@ export class RtpLeg implements MixerLeg {
   readonly jb = new JitterBuffer();
   private state = LegState.Idle;
   private remote: RemoteAddress | undefined;
-  private latchedAddress = '';
+  /** `remote.address` as an IPv4 number (addresses are compared as numbers: no string per packet). */
+  private remoteAddress = -1;
+  private latchedAddress = -1;
   private latchedPort = 0;
-  private rtcpPeer: RemoteAddress | undefined;
+  /** Where RTCP reports go once the peer has sent us RTCP (address -1: not yet). */
+  private rtcpPeerAddress = -1;
+  private rtcpPeerPort = 0;
   private readonly rx = new RtpReceiveStats();
   private readonly out: Buffer[];
   private outIndex = 0;
@@ -66,8 +70,8 @@ export class RtpLeg implements MixerLeg {
   constructor(
     desc: LegDescription,
     readonly port: number,
-    private readonly rtp: Socket,
-    private readonly rtcp: Socket,
+    private readonly rtp: LegSocket,
+    private readonly rtcp: LegSocket,
     private readonly host: LegHost,
   ) {
     this.id = desc.id;
@@ -81,11 +85,16 @@ export class RtpLeg implements MixerLeg {
     this.ts = rnd.readUInt32BE(6);
     this.out = Array.from({ length: OUT_RING }, () => Buffer.alloc(MAX_OUT));
     if (desc.remote) this.setRemote(desc.remote);
-    rtp.on('message', (msg, rinfo) => this.onRtp(msg, rinfo));
-    rtcp.on('message', (msg, rinfo) => this.onRtcp(msg, rinfo));
-    // A socket error (e.g. ICMP port unreachable surfaced on send) must never kill the worker.
-    rtp.on('error', () => {});
-    rtcp.on('error', () => {});
+    const rtpSink: DatagramSink = {
+      onDatagram: (buf, off, len, address, port, truncated) =>
+        this.onRtp(buf, off, len, address, port, truncated),
+    };
+    const rtcpSink: DatagramSink = {
+      onDatagram: (buf, off, len, address, port, truncated) =>
+        truncated ? this.counters.malformed++ : this.onRtcp(buf, off, len, address, port),
+    };
+    rtp.setSink(rtpSink);
+    rtcp.setSink(rtcpSink);
   }
 
   get currentState(): LegState {
@@ -98,10 +107,13 @@ export class RtpLeg implements MixerLeg {
   }
 
   private setRemote(remote: RemoteAddress | undefined): void {
-    this.remote = remote && remote.port > 0 && remote.address !== '0.0.0.0' ? { ...remote } : undefined;
-    this.latchedAddress = '';
+    // Only IPv4 literals can be reached from our udp4 sockets; anything else is "not signalled".
+    const address = remote ? ipv4ToNumber(remote.address) : -1;
+    this.remote = remote && remote.port > 0 && address > 0 ? { ...remote } : undefined;
+    this.remoteAddress = this.remote ? address : -1;
+    this.latchedAddress = -1;
     this.latchedPort = 0;
-    this.rtcpPeer = undefined;
+    this.rtcpPeerAddress = -1;
     this.transition(this.remote ? LegState.Signalled : LegState.Idle);
   }
 
@@ -123,13 +135,25 @@ export class RtpLeg implements MixerLeg {
     return this.direction === 'sendrecv' || this.direction === 'sendonly';
   }
 
-  private onRtp(msg: Buffer, rinfo: RemoteInfo): void {
+  /** One datagram on the RTP port: `msg[off … off + len)` (a shared receive buffer on the native path). */
+  private onRtp(
+    msg: Buffer,
+    off: number,
+    len: number,
+    address: number,
+    port: number,
+    truncated: boolean,
+  ): void {
     if (this.state === LegState.Closed) return;
+    if (truncated) {
+      this.counters.malformed++; // longer than any RTP we accept
+      return;
+    }
     const view = this.host.view;
-    const st = parseRtp(msg, msg.length, view);
+    const st = parseRtp(msg, len, view, off);
     if (st !== RtpParse.OK) {
       if (st === RtpParse.RTCP_RANGE)
-        this.onRtcp(msg, rinfo); // RFC 5761 rtcp-mux
+        this.onRtcp(msg, off, len, address, port); // RFC 5761 rtcp-mux
       else this.counters.malformed++;
       return;
     }
@@ -141,16 +165,16 @@ export class RtpLeg implements MixerLeg {
     }
     // Strict source: only a valid packet of ours may latch; after that, only that source is heard.
     if (this.state === LegState.Latched) {
-      if (rinfo.port !== this.latchedPort || rinfo.address !== this.latchedAddress) {
+      if (port !== this.latchedPort || address !== this.latchedAddress) {
         this.counters.strictSourceDrops++;
         return;
       }
-    } else if (this.state === LegState.Signalled && rinfo.address !== this.remote!.address) {
+    } else if (this.state === LegState.Signalled && address !== this.remoteAddress) {
       this.counters.strictSourceDrops++;
       return;
     } else {
-      this.latchedAddress = rinfo.address;
-      this.latchedPort = rinfo.port;
+      this.latchedAddress = address;
+      this.latchedPort = port;
       this.transition(LegState.Latched);
     }
     if (!this.receiving) return;
@@ -165,7 +189,7 @@ export class RtpLeg implements MixerLeg {
       return;
     }
     this.counters.packetsIn++;
-    this.counters.bytesIn += msg.length;
+    this.counters.bytesIn += len;
     const now = this.host.now();
     if (!this.rx.update(view.ssrc, view.sequence, view.timestamp, now)) return;
     this.jb.jitterMs = this.rx.jitterMs;
@@ -199,10 +223,10 @@ export class RtpLeg implements MixerLeg {
   private send(buf: Buffer, length: number): void {
     const latched = this.state === LegState.Latched;
     const port = latched ? this.latchedPort : this.remote!.port;
-    const address = latched ? this.latchedAddress : this.remote!.address;
+    const address = latched ? this.latchedAddress : this.remoteAddress;
     this.counters.packetsOut++;
     this.counters.bytesOut += length;
-    this.rtp.send(buf, 0, length, port, address);
+    this.rtp.send(buf, length, address, port);
   }
 
   /**
@@ -225,17 +249,21 @@ export class RtpLeg implements MixerLeg {
     this.send(buf, RTP_HEADER_SIZE + len);
   }
 
-  private onRtcp(msg: Buffer, rinfo: RemoteInfo): void {
-    if (this.state !== LegState.Latched || rinfo.address !== this.latchedAddress) {
+  private onRtcp(msg: Buffer, off: number, len: number, address: number, port: number): void {
+    if (this.state !== LegState.Latched || address !== this.latchedAddress) {
       if (this.state === LegState.Latched) this.counters.strictSourceDrops++;
       return;
     }
-    const reports = parseRtcpCompound(msg);
+    // RTCP is rare (one compound per 5 s per peer): a view over the shared buffer is fine here.
+    const reports = parseRtcpCompound(off === 0 ? msg : msg.subarray(off, off + len), len);
     if (!reports) {
       this.counters.malformed++;
       return;
     }
-    this.rtcpPeer ??= { address: rinfo.address, port: rinfo.port };
+    if (this.rtcpPeerAddress === -1) {
+      this.rtcpPeerAddress = address;
+      this.rtcpPeerPort = port;
+    }
     for (const r of reports) {
       for (const b of r.reports) {
         if (b.ssrc !== this.ssrc) continue;
@@ -251,11 +279,11 @@ export class RtpLeg implements MixerLeg {
   /** RFC 3550 §6.4: an SR if we sent since the last report, else an RR. Called every few seconds. */
   sendRtcpReport(): void {
     if (this.state !== LegState.Latched && this.remote === undefined) return;
-    const peer =
-      this.rtcpPeer ??
-      (this.state === LegState.Latched
-        ? { address: this.latchedAddress, port: this.latchedPort + 1 }
-        : { address: this.remote!.address, port: this.remote!.port + 1 });
+    const latched = this.state === LegState.Latched;
+    const peerAddress =
+      this.rtcpPeerAddress !== -1 ? this.rtcpPeerAddress : latched ? this.latchedAddress : this.remoteAddress;
+    const peerPort =
+      this.rtcpPeerAddress !== -1 ? this.rtcpPeerPort : (latched ? this.latchedPort : this.remote!.port) + 1;
     const blocks =
       this.rx.ssrc === -1
         ? []
@@ -284,7 +312,7 @@ export class RtpLeg implements MixerLeg {
       },
       reports: blocks,
     });
-    this.rtcp.send(pkt, peer.port, peer.address);
+    this.rtcp.send(pkt, pkt.length, peerAddress, peerPort);
   }
 
   stats(): LegStats {
@@ -294,7 +322,9 @@ export class RtpLeg implements MixerLeg {
       id: this.id,
       state: this.state,
       port: this.port,
-      peer: latched ? { address: this.latchedAddress, port: this.latchedPort } : (this.remote ?? null),
+      peer: latched
+        ? { address: numberToIpv4(this.latchedAddress), port: this.latchedPort }
+        : (this.remote ?? null),
       ...this.counters,
       lost: this.rx.cumulativeLost,
       jitterMs: Math.round(this.rx.jitterMs * 100) / 100,
@@ -321,12 +351,7 @@ export class RtpLeg implements MixerLeg {
   close(): void {
     if (this.state === LegState.Closed) return;
     this.transition(LegState.Closed);
-    for (const s of [this.rtp, this.rtcp]) {
-      try {
-        s.close();
-      } catch {
-        // already closed
-      }
-    }
+    this.rtp.close();
+    this.rtcp.close();
   }
 }

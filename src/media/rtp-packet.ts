@@ -62,16 +62,19 @@ export class RtpView {
 }
 
 /**
- * Parses `buf[0..length)` into `view`. Validates everything RFC 3550 lets a receiver check:
+ * Parses the datagram `buf[start..start+length)` into `view` (offsets in `view` are absolute in
+ * `buf`, so a datagram inside a shared receive buffer is parsed in place). Validates everything
+ * RFC 3550 lets a receiver check:
  * "The RTP version number MUST be 2", the CSRC list and header extension fit in the datagram, and
  * "the last octet of the padding contains a count of how many padding octets should be ignored,
  * including itself" — a count of 0 or one larger than the payload is invalid.
  */
-export function parseRtp(buf: Uint8Array, length: number, view: RtpView): RtpParse {
+export function parseRtp(buf: Uint8Array, length: number, view: RtpView, start = 0): RtpParse {
   if (length < RTP_HEADER_SIZE) return RtpParse.TOO_SHORT;
-  const b0 = buf[0]!;
+  const s = start;
+  const b0 = buf[s]!;
   if (b0 >> 6 !== RTP_VERSION) return RtpParse.BAD_VERSION;
-  const b1 = buf[1]!;
+  const b1 = buf[s + 1]!;
   const pt = b1 & 0x7f;
   if (pt >= 64 && pt <= 95) return RtpParse.RTCP_RANGE;
   const cc = b0 & 0x0f;
@@ -80,14 +83,14 @@ export function parseRtp(buf: Uint8Array, length: number, view: RtpView): RtpPar
   view.extensionOffset = -1;
   if (b0 & 0x10) {
     if (offset + 4 > length) return RtpParse.BAD_EXTENSION;
-    const words = (buf[offset + 2]! << 8) | buf[offset + 3]!;
-    view.extensionOffset = offset;
+    const words = (buf[s + offset + 2]! << 8) | buf[s + offset + 3]!;
+    view.extensionOffset = s + offset;
     offset += 4 + words * 4;
     if (offset > length) return RtpParse.BAD_EXTENSION;
   }
   let end = length;
   if (b0 & 0x20) {
-    const pad = buf[length - 1]!;
+    const pad = buf[s + length - 1]!;
     if (pad === 0 || pad > end - offset) return RtpParse.BAD_PADDING;
     end -= pad;
   }
@@ -96,10 +99,10 @@ export function parseRtp(buf: Uint8Array, length: number, view: RtpView): RtpPar
   view.csrcCount = cc;
   view.marker = (b1 & 0x80) !== 0;
   view.payloadType = pt;
-  view.sequence = (buf[2]! << 8) | buf[3]!;
-  view.timestamp = ((buf[4]! << 24) | (buf[5]! << 16) | (buf[6]! << 8) | buf[7]!) >>> 0;
-  view.ssrc = ((buf[8]! << 24) | (buf[9]! << 16) | (buf[10]! << 8) | buf[11]!) >>> 0;
-  view.payloadOffset = offset;
+  view.sequence = (buf[s + 2]! << 8) | buf[s + 3]!;
+  view.timestamp = ((buf[s + 4]! << 24) | (buf[s + 5]! << 16) | (buf[s + 6]! << 8) | buf[s + 7]!) >>> 0;
+  view.ssrc = ((buf[s + 8]! << 24) | (buf[s + 9]! << 16) | (buf[s + 10]! << 8) | buf[s + 11]!) >>> 0;
+  view.payloadOffset = s + offset;
   view.payloadLength = end - offset;
   return RtpParse.OK;
 }

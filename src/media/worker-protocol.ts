@@ -3,10 +3,15 @@
 import type { LegDescription, LegStats, LegUpdate } from './media-types.js';
 import type { HearingPlan } from './mixer.js';
 
+/** How a worker moves datagrams: the native batched addon, or Node's `dgram` (the fallback). */
+export type MediaIoMode = 'native' | 'dgram';
+
 export interface WorkerInit {
   index: number;
   host: string;
   portRange: [number, number];
+  /** Requested I/O path; absent: native when the addon loads, else dgram. */
+  io?: MediaIoMode;
 }
 
 export type WorkerRequest =

@@ -6,9 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaEngine } from '../../src/media/media-engine.js';
 import { serializeRtp } from '../../src/media/rtp-packet.js';
 import { decodeUlaw, toneDbfs, toneUlaw } from '../support/audio.js';
+import { IO_MODES, workerIo } from './io-modes.js';
 import { TestPhone } from './test-phone.js';
 
-describe('media legs', () => {
+describe.each(IO_MODES)('media legs (%s I/O)', (io) => {
   let engine: MediaEngine;
   const phones: TestPhone[] = [];
   const base = 41000 + Math.floor(Math.random() * 400) * 40;
@@ -28,11 +29,15 @@ describe('media legs', () => {
   }
 
   beforeAll(async () => {
-    engine = await MediaEngine.start({ host: '127.0.0.1', portRange: [base, base + 39], workers: 1 });
+    engine = await MediaEngine.start({ host: '127.0.0.1', portRange: [base, base + 39], io, workers: 1 });
   });
   afterAll(async () => {
     for (const p of phones) p.close();
     await engine?.close();
+  });
+
+  it('runs on the I/O path it names', async () => {
+    expect(new Set(await workerIo(engine))).toEqual(new Set([io]));
   });
 
   it('forwards one same-codec voice with its payload bytes unchanged', async () => {

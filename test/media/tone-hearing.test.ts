@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MediaEngine } from '../../src/media/media-engine.js';
 import { decodeUlaw, goertzelPower, toneDbfs } from '../support/audio.js';
+import { IO_MODES, workerIo } from './io-modes.js';
 import { TestPhone } from './test-phone.js';
 
 const FREQ = { a: 440, b: 1000, c: 1800 } as const;
@@ -80,14 +81,14 @@ async function expectHears(
   expect.fail(`${problems.join('; ')}\n${JSON.stringify(context)}`);
 }
 
-describe('tone hearing through real sockets', () => {
+describe.each(IO_MODES)('tone hearing through real sockets (%s I/O)', (io) => {
   let engine: MediaEngine;
   const phones = {} as Record<Name, TestPhone>;
   const ports = {} as Record<Name, number>;
   const base = 31000 + Math.floor(Math.random() * 500) * 40;
 
   beforeAll(async () => {
-    engine = await MediaEngine.start({ host: '127.0.0.1', portRange: [base, base + 39], workers: 2 });
+    engine = await MediaEngine.start({ host: '127.0.0.1', portRange: [base, base + 39], io, workers: 2 });
     for (const name of Object.keys(FREQ) as Name[]) {
       phones[name] = await TestPhone.open();
       ({ port: ports[name] } = await engine.createLeg({
@@ -108,6 +109,10 @@ describe('tone hearing through real sockets', () => {
   afterAll(async () => {
     for (const p of Object.values(phones)) p.close();
     await engine?.close();
+  });
+
+  it('runs on the I/O path it names', async () => {
+    expect(new Set(await workerIo(engine))).toEqual(new Set([io]));
   });
 
   it('puts all legs of a group on one worker', () => {

@@ -1,0 +1,53 @@
+/**
+ * Loads the optional native addon `native/udp-batch` (built by `scripts/build-native.mjs` into
+ * `native/udp-batch/build/Release/udp_batch.node`). Linux only. All functions return negative
+ * errno values instead of throwing; see `native/udp-batch/udp_batch.c` for the exact contract.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Words per received datagram in the drain meta array: token, offset, length, address, port, flags. */
+export const RX_WORDS = 6;
+/** Words per outgoing datagram in the send meta array: fd, offset, length, address, port. */
+export const TX_WORDS = 5;
+/** Drain meta flag: the datagram was longer than a slot (its length is then the slot size). */
+export const FLAG_TRUNCATED = 1;
+
+export interface UdpBatchAddon {
+  /** A new epoll instance (one per worker): fd, or -errno. */
+  pollerOpen(): number;
+  /** Closes a socket or poller fd: 0 or -errno. */
+  closeFd(fd: number): number;
+  /** Binds a non-blocking IPv4 UDP socket and adds it to the poller under `token`: fd or -errno. */
+  bindUdp(epfd: number, host: string, port: number, token: number): number;
+  localPort(fd: number): number;
+  /** Reads every readable socket into `rx` slots (up to `maxPackets`): count, or -errno. */
+  drain(epfd: number, rx: Uint8Array, slotSize: number, meta: Uint32Array, maxPackets: number): number;
+  /** Sends `count` packets described in `meta` (runs on one socket share a sendmmsg): number sent. */
+  send(tx: Uint8Array, meta: Uint32Array, count: number): number;
+  /** Datagrams per recvmmsg/sendmmsg call. */
+  readonly BATCH: number;
+}
+
+export const ADDON_PATH = fileURLToPath(
+  new URL('../../native/udp-batch/build/Release/udp_batch.node', import.meta.url),
+);
+
+let cached: UdpBatchAddon | Error | undefined;
+
+/** The addon, or the reason it cannot be used (not Linux, not built, failed to load). Cached. */
+export function loadUdpBatch(): UdpBatchAddon | Error {
+  if (cached) return cached;
+  if (process.platform !== 'linux') cached = new Error(`udp-batch is Linux only (${process.platform})`);
+  else if (!existsSync(ADDON_PATH))
+    cached = new Error(`udp-batch not built (${ADDON_PATH}; run node scripts/build-native.mjs)`);
+  else {
+    try {
+      cached = createRequire(import.meta.url)(ADDON_PATH) as UdpBatchAddon;
+    } catch (err) {
+      cached = new Error(`udp-batch failed to load: ${String((err as Error)?.message ?? err)}`);
+    }
+  }
+  return cached;
+}
