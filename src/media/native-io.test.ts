@@ -1,0 +1,272 @@
+/**
+ * The native batched-UDP addon (`native/udp-batch`) and `NativeIo`, against real loopback sockets.
+ * Requires the addon to be built (`node scripts/build-native.mjs`); the first test says so if not.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DatagramSink, ipv4ToNumber, numberToIpv4 } from './leg-socket.js';
+import { chooseIo, type WorkerLog } from './media-worker-runtime.js';
+import { NativeIo } from './native-io.js';
+import { loadUdpBatch, TX_WORDS, type UdpBatchAddon } from './udp-batch-addon.js';
+
+const LOOPBACK = ipv4ToNumber('127.0.0.1');
+
+function addon(): UdpBatchAddon {
+  const a = loadUdpBatch();
+  if (a instanceof Error) throw a;
+  return a;
+}
+
+interface Got {
+  bytes: Buffer;
+  address: number;
+  port: number;
+  truncated: boolean;
+}
+
+function collector(): DatagramSink & { got: Got[] } {
+  const got: Got[] = [];
+  return {
+    got,
+    onDatagram(buf, off, len, address, port, truncated) {
+      got.push({ bytes: Buffer.from(buf.subarray(off, off + len)), address, port, truncated });
+    },
+  };
+}
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
+
+async function client(): Promise<Socket> {
+  const s = createSocket('udp4');
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', () => resolve()));
+  cleanups.push(() => s.close());
+  return s;
+}
+
+/** Sends every datagram and resolves once the kernel has taken them all (loopback: then queued at the receiver). */
+function sendAll(s: Socket, port: number, datagrams: Buffer[]): Promise<void> {
+  return Promise.all(
+    datagrams.map(
+      (d) =>
+        new Promise<void>((resolve, reject) =>
+          s.send(d, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())),
+        ),
+    ),
+  ).then(() => undefined);
+}
+
+function io(opts?: ConstructorParameters<typeof NativeIo>[1]): NativeIo {
+  const n = new NativeIo(addon(), opts);
+  cleanups.push(() => n.close());
+  return n;
+}
+
+/** Waits (event-driven, with a deadline) until `socket` has received `count` datagrams. */
+function receive(socket: Socket, count: number, ms = 3000): Promise<Array<{ msg: Buffer; port: number }>> {
+  const got: Array<{ msg: Buffer; port: number }> = [];
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`received ${got.length}/${count}`)), ms);
+    socket.on('message', (msg, rinfo) => {
+      got.push({ msg, port: rinfo.port });
+      if (got.length === count) {
+        clearTimeout(t);
+        resolve(got);
+      }
+    });
+  });
+}
+
+describe('udp-batch addon via NativeIo', () => {
+  it('loads on Linux', () => {
+    const a = loadUdpBatch();
+    expect(a instanceof Error ? a.message : 'loaded').toBe('loaded');
+    expect(addon().BATCH).toBeGreaterThan(1);
+  });
+
+  it('drains more datagrams than one recvmmsg batch, in order, with their source', async () => {
+    const n = io();
+    const sock = n.bind('127.0.0.1', 0)!;
+    const sink = collector();
+    sock.setSink(sink);
+    const c = await client();
+    const count = addon().BATCH * 3 + 7;
+    await sendAll(
+      c,
+      sock.port,
+      Array.from({ length: count }, (_, i) => Buffer.from([i & 255, i >> 8, 1, 2, 3])),
+    );
+    expect(n.drain()).toBe(count);
+    expect(sink.got.length).toBe(count);
+    sink.got.forEach((g, i) => {
+      expect(g.bytes[0]! | (g.bytes[1]! << 8)).toBe(i);
+      expect(g.bytes.length).toBe(5);
+      expect(g.truncated).toBe(false);
+    });
+    expect(numberToIpv4(sink.got[0]!.address)).toBe('127.0.0.1');
+    expect(sink.got[0]!.port).toBe(c.address().port);
+    // Drained: the socket now answers EAGAIN, which is "nothing", not an error.
+    expect(n.drain()).toBe(0);
+    expect(n.counters.drainErrors).toBe(0);
+  });
+
+  it('a full receive buffer leaves the rest queued for the next drain (bounded work per tick)', async () => {
+    const n = io({ rxSlots: 10, maxRounds: 2 });
+    const a = n.bind('127.0.0.1', 0)!;
+    const b = n.bind('127.0.0.1', 0)!;
+    const sink = collector();
+    a.setSink(sink);
+    b.setSink(sink);
+    const c = await client();
+    await sendAll(
+      c,
+      a.port,
+      Array.from({ length: 25 }, (_, i) => Buffer.from([0xa, i])),
+    );
+    await sendAll(
+      c,
+      b.port,
+      Array.from({ length: 25 }, (_, i) => Buffer.from([0xb, i])),
+    );
+    expect(n.drain()).toBe(20);
+    expect(n.counters.overloadedDrains).toBe(1);
+    expect(n.drain()).toBe(20);
+    expect(n.drain()).toBe(10);
+    expect(n.drain()).toBe(0);
+    // Per socket, order is kept; both sockets were served.
+    for (const tag of [0xa, 0xb]) {
+      const seq = sink.got.filter((g) => g.bytes[0] === tag).map((g) => g.bytes[1]);
+      expect(seq).toEqual(Array.from({ length: 25 }, (_, i) => i));
+    }
+  });
+
+  it('a datagram longer than a slot arrives truncated and flagged; the next one is intact', async () => {
+    const n = io({ slotSize: 64, rxSlots: 8 });
+    const sock = n.bind('127.0.0.1', 0)!;
+    const sink = collector();
+    sock.setSink(sink);
+    const c = await client();
+    const big = Buffer.alloc(100, 7);
+    await sendAll(c, sock.port, [big, Buffer.from([9, 9, 9])]);
+    expect(n.drain()).toBe(2);
+    expect(sink.got[0]!.truncated).toBe(true);
+    expect(sink.got[0]!.bytes.length).toBe(64);
+    expect(sink.got[1]).toMatchObject({ truncated: false, bytes: Buffer.from([9, 9, 9]) });
+    expect(n.counters.truncated).toBe(1);
+  });
+
+  it('sends a tick of datagrams from each socket’s own port in one flush', async () => {
+    const n = io();
+    const s1 = n.bind('127.0.0.1', 0)!;
+    const s2 = n.bind('127.0.0.1', 0)!;
+    const peer = await client();
+    const got = receive(peer, 6);
+    const pkt = Buffer.alloc(332); // like a leg's out buffer: only `length` bytes go
+    for (let i = 0; i < 3; i++) {
+      pkt.fill(i + 1);
+      s1.send(pkt, 172, LOOPBACK, peer.address().port);
+      pkt.fill(i + 11);
+      s2.send(pkt, 20, LOOPBACK, peer.address().port);
+    }
+    expect(n.flush()).toBe(6);
+    const r = await got;
+    expect(r.filter((x) => x.port === s1.port).map((x) => [x.msg.length, x.msg[0]])).toEqual([
+      [172, 1],
+      [172, 2],
+      [172, 3],
+    ]);
+    expect(r.filter((x) => x.port === s2.port).map((x) => x.msg[0])).toEqual([11, 12, 13]);
+    expect(n.counters.datagramsOut).toBe(6);
+    expect(n.flush()).toBe(0);
+  });
+
+  it('a refused send (closed fd: the same drop path as EAGAIN) is dropped and the rest still go', async () => {
+    const a = addon();
+    const n = io();
+    const peer = await client();
+    const got = receive(peer, 2);
+    const ok = n.bind('127.0.0.1', 0)!;
+    const gone = n.bind('127.0.0.1', 0)!;
+    const goneFd = gone.fd;
+    gone.close(); // no fd is opened between this and the send, so the number stays invalid (EBADF)
+    const tx = new Uint8Array(64).fill(5);
+    const meta = new Uint32Array(3 * TX_WORDS);
+    const port = peer.address().port;
+    meta.set([ok.fd, 0, 10, LOOPBACK, port], 0);
+    meta.set([goneFd, 0, 10, LOOPBACK, port], TX_WORDS);
+    meta.set([ok.fd, 10, 10, LOOPBACK, port], 2 * TX_WORDS);
+    expect(a.send(tx, meta, 3)).toBe(2);
+    expect((await got).every((x) => x.port === ok.port)).toBe(true);
+  });
+
+  it('a closed socket is out of the poller, frees its port, and ignores sends', async () => {
+    const n = io();
+    const sock = n.bind('127.0.0.1', 0)!;
+    const port = sock.port;
+    const sink = collector();
+    sock.setSink(sink);
+    sock.close();
+    sock.close(); // idempotent
+    expect(n.socketCount).toBe(0);
+    sock.send(Buffer.alloc(12), 12, LOOPBACK, 9);
+    expect(n.flush()).toBe(0);
+    // The port is free again: a new socket binds it, and the old sink never sees its traffic.
+    const again = n.bind('127.0.0.1', port)!;
+    expect(again).toBeDefined();
+    const sink2 = collector();
+    again.setSink(sink2);
+    const c = await client();
+    await sendAll(c, port, [Buffer.from([1])]);
+    expect(n.drain()).toBe(1);
+    expect(sink.got.length).toBe(0);
+    expect(sink2.got.length).toBe(1);
+    // A taken port is refused (exclusive bind), not shared.
+    expect(n.bind('127.0.0.1', port)).toBeUndefined();
+  });
+
+  it('close() closes every socket and is idempotent; a closed NativeIo reads and binds nothing', async () => {
+    const n = new NativeIo(addon());
+    const sock = n.bind('127.0.0.1', 0)!;
+    n.close();
+    n.close();
+    expect(n.socketCount).toBe(0);
+    expect(n.drain()).toBe(0);
+    expect(n.bind('127.0.0.1', 0)).toBeUndefined();
+    // Its port is free.
+    const c = createSocket('udp4');
+    cleanups.push(() => c.close());
+    await new Promise<void>((resolve, reject) => {
+      c.once('error', reject);
+      c.bind({ port: sock.port, address: '127.0.0.1', exclusive: true }, () => resolve());
+    });
+  });
+});
+
+describe('chooseIo', () => {
+  const logs: Array<[string, string]> = [];
+  const log: WorkerLog = (level, msg) => logs.push([level, msg]);
+  const missing = () => new Error('not built');
+
+  it('falls back to dgram with an info log when the addon is missing and nothing was asked', () => {
+    logs.length = 0;
+    expect(chooseIo(undefined, log, missing)).toBeUndefined();
+    expect(logs).toEqual([['info', 'native media I/O unavailable: using dgram']]);
+  });
+
+  it('warns when native was asked for but cannot load; dgram never loads the addon', () => {
+    logs.length = 0;
+    expect(chooseIo('native', log, missing)).toBeUndefined();
+    expect(logs[0]![0]).toBe('warn');
+    let loaded = false;
+    expect(
+      chooseIo('dgram', log, () => {
+        loaded = true;
+        return addon();
+      }),
+    ).toBeUndefined();
+    expect(loaded).toBe(false);
+    expect(chooseIo(undefined, log)).toBe(addon());
+  });
+});
