@@ -106,7 +106,7 @@ export class CallControl implements CallSideEffects {
       db: o.db,
       clock: o.clock,
       log: this.log,
-      settings: { requeueIntervalMs: 1000, telephoneEventPt: 101, ...o.settings },
+      settings: { requeueIntervalMs: 30_000, telephoneEventPt: 101, ...o.settings },
       legs: this.legs,
       services: () => this.services(),
       command: (orgId, cid, cmd) => this.command(orgId, cid, cmd),

@@ -33,7 +33,7 @@ export interface CallSettings {
   readonly mediaHost: string;
   /** EARSHOT_RING_TIMEOUT_S in ms: agent offers and remote supervisor phones ring this long. */
   readonly ringTimeoutMs: number;
-  /** While customers wait, routing is retried this often (agents may come on queue). Default 1000. */
+  /** While customers wait, the offer loop also re-runs this often: a safety poll (status changes kick it). Default 30000. */
   readonly requeueIntervalMs?: number;
   /** RFC 4733 telephone-event payload type we offer. Default 101. */
   readonly telephoneEventPt?: number;

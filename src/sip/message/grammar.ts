@@ -1,3 +1,16 @@
+import {
+  ascii,
+  CLASS,
+  equalsIn,
+  mayChangeCaseIn,
+  PARAM_VALUE,
+  quotedEndIn,
+  type ScanText,
+  scanText,
+  skipWsIn,
+  TOKEN as TOKEN_CLASS,
+} from './scan-text.js';
+
 /**
  * Character classes and small scanners of the RFC 3261 §25.1 grammar, shared by the message parsers.
  * Lookup tables instead of regular expressions: these run for every header of every message.
@@ -135,48 +148,84 @@ export function splitOutsideQuotes(value: string, sep: number): string[] {
 export type Params = Map<string, string | null>;
 
 /**
- * Parses `*( SEMI generic-param )` (the text after the first `;`). Returns undefined when a
+ * Parses `*( SEMI generic-param )` (the text after the first `;`). Returns false when a
  * parameter name is not a token or a quoted value is unterminated.
  * generic-param = token [ EQUAL gen-value ]; gen-value = token / host / quoted-string
  */
 export function parseParams(text: string, into: Params): boolean {
-  let i = 0;
-  const n = text.length;
-  while (i <= n) {
-    // One parameter (an empty one, as in ";;" or a trailing ";", is refused): [LWS] name [LWS] [= [LWS] value [LWS]] up to ';' (outside quotes) or the end.
-    let end = i;
-    let eq = -1;
-    while (end < n) {
-      const c = text.charCodeAt(end);
-      if (c === 59) break;
-      if (c === 61 && eq < 0) eq = end;
-      else if (c === 34) {
-        const q = quotedEnd(text, end);
-        if (q < 0) return false;
-        end = q;
-      }
-      end++;
-    }
-    const name = trimWs(text.slice(i, eq < 0 ? end : eq));
-    if (!isToken(name)) return false;
+  return parseParamsIn(scanText(text), 0, text.length, into);
+}
+
+/**
+ * `parseParams` over `[from, n)` of a scanned text, in one pass: each parameter is
+ * [LWS] token [LWS] [ "=" [LWS] ( quoted-string / 1*value-char ) [LWS] ] up to ';' or the end.
+ * An empty one (as in ";;" or a trailing ";") is refused.
+ */
+export function parseParamsIn(t: ScanText, from: number, n: number, into: Params): boolean {
+  const b = t.b;
+  const o = t.o;
+  let i = from;
+  for (;;) {
+    i = skipWsIn(t, i, n);
+    const na = i;
+    while (i < n && (CLASS[b[o + i] as number] as number) & TOKEN_CLASS) i++;
+    const nb = i;
+    if (na === nb) return false;
+    i = skipWsIn(t, i, n);
     let value: string | null = null;
-    if (eq >= 0) {
-      value = trimWs(text.slice(eq + 1, end));
-      if (value.charCodeAt(0) === 34) {
-        if (quotedEnd(value, 0) !== value.length - 1) return false;
-      } else if (value.length === 0) return false;
-      else {
-        for (let k = 0; k < value.length; k++) {
-          const c = value.charCodeAt(k);
-          // token / host (IPv6 references carry ':' '[' ']').
-          if (!isTokenChar(c) && c !== 58 && c !== 91 && c !== 93) return false;
-        }
+    if (i < n && b[o + i] === 61) {
+      const va = skipWsIn(t, i + 1, n);
+      let vb: number;
+      if (va < n && b[o + va] === 34) {
+        const q = quotedEndIn(t, va, n);
+        if (q < 0) return false;
+        vb = q + 1;
+      } else {
+        vb = va;
+        while (vb < n && (CLASS[b[o + vb] as number] as number) & PARAM_VALUE) vb++;
+        if (vb === va) return false;
       }
+      value = t.s.slice(va, vb);
+      i = skipWsIn(t, vb, n);
     }
-    into.set(name === name.toLowerCase() ? name : name.toLowerCase(), value);
-    i = end + 1;
+    if (i < n && b[o + i] !== 59) return false;
+    into.set(paramName(t, na, nb), value);
+    if (i >= n) return true;
+    i++;
   }
-  return true;
+}
+
+const BRANCH = ascii('branch');
+const TAG = ascii('tag');
+const RPORT = ascii('rport');
+const RECEIVED = ascii('received');
+const TRANSPORT = ascii('transport');
+const LR = ascii('lr');
+
+/** A parameter name (a token) lower-cased; the common ones without allocating. */
+export function paramName(t: ScanText, a: number, z: number): string {
+  switch (z - a) {
+    case 2:
+      if (equalsIn(t, a, z, LR)) return 'lr';
+      break;
+    case 3:
+      if (equalsIn(t, a, z, TAG)) return 'tag';
+      break;
+    case 5:
+      if (equalsIn(t, a, z, RPORT)) return 'rport';
+      break;
+    case 6:
+      if (equalsIn(t, a, z, BRANCH)) return 'branch';
+      break;
+    case 8:
+      if (equalsIn(t, a, z, RECEIVED)) return 'received';
+      break;
+    case 9:
+      if (equalsIn(t, a, z, TRANSPORT)) return 'transport';
+      break;
+  }
+  const name = t.s.slice(a, z);
+  return mayChangeCaseIn(t, a, z) ? name.toLowerCase() : name;
 }
 
 export function serializeParams(params: Params): string {

@@ -1,3 +1,5 @@
+import { ascii, equalsLowerIn, type ScanText } from './scan-text.js';
+
 /**
  * Header field names. RFC 3261 §7.3.1: "Header field names are case-insensitive"; §7.3.3 and
  * §20 define compact forms. Internally a header is keyed by its lower-case long name.
@@ -67,6 +69,100 @@ export function headerKey(name: string): string {
   k = COMPACT[lower] ?? lower;
   if (keyCache.size < 1024) keyCache.set(name, k);
   return k;
+}
+
+/** Long names interned by `headerKeyIn`: every name of a typical message, without slicing it. */
+const INTERNED = [
+  'via',
+  'from',
+  'to',
+  'call-id',
+  'cseq',
+  'contact',
+  'max-forwards',
+  'content-length',
+  'content-type',
+  'user-agent',
+  'server',
+  'allow',
+  'supported',
+  'require',
+  'expires',
+  'route',
+  'record-route',
+  'authorization',
+  'proxy-authorization',
+  'www-authenticate',
+  'proxy-authenticate',
+  'subject',
+  'date',
+  'accept',
+  'event',
+  'allow-events',
+  'min-expires',
+  'session-expires',
+  'min-se',
+  'p-asserted-identity',
+  'p-preferred-identity',
+  'refer-to',
+  'referred-by',
+  'replaces',
+  'call-info',
+  'answer-mode',
+  'priv-answer-mode',
+  'alert-info',
+  'reason',
+  'privacy',
+  'organization',
+  'timestamp',
+  'unsupported',
+  'proxy-require',
+  'content-encoding',
+  'content-disposition',
+  'accept-encoding',
+  'accept-language',
+  'mime-version',
+  'rack',
+  'rseq',
+  'warning',
+  'retry-after',
+  'in-reply-to',
+  'error-info',
+  'reply-to',
+  'priority',
+  'path',
+  'service-route',
+  'subscription-state',
+  'security-client',
+  'security-server',
+  'security-verify',
+];
+const BY_LENGTH: { bytes: Uint8Array; key: string }[][] = [];
+for (const key of INTERNED) {
+  const list = BY_LENGTH[key.length] ?? [];
+  list.push({ bytes: ascii(key), key });
+  BY_LENGTH[key.length] = list;
+}
+/** Compact form (lower-case letter code) → key. */
+const COMPACT_BY_CODE: (string | undefined)[] = [];
+for (const [c, key] of Object.entries(COMPACT)) COMPACT_BY_CODE[c.charCodeAt(0)] = key;
+
+/** `headerKey` of the field-name (a token) at `[a, z)` of a scanned text. */
+export function headerKeyIn(t: ScanText, a: number, z: number): string {
+  const n = z - a;
+  if (n === 1) {
+    const key = COMPACT_BY_CODE[(t.b[t.o + a] as number) | 32];
+    if (key !== undefined) return key;
+  } else {
+    const list = BY_LENGTH[n];
+    if (list !== undefined) {
+      for (let k = 0; k < list.length; k++) {
+        const e = list[k] as { bytes: Uint8Array; key: string };
+        if (equalsLowerIn(t, a, z, e.bytes)) return e.key;
+      }
+    }
+  }
+  return headerKey(t.s.slice(a, z));
 }
 
 /** The conventional spelling of a header key for serialization (`call-id` → `Call-ID`). */

@@ -1,15 +1,16 @@
+import { type Params, parseParamsIn, quote, serializeParams, unquote } from './grammar.js';
 import {
-  isTokenChar,
-  isWs,
-  type Params,
-  parseParams,
-  quote,
-  quotedEnd,
-  serializeParams,
-  trimWs,
-  unquote,
-} from './grammar.js';
-import { parseUri, serializeUri, type Uri } from './sip-uri.js';
+  allIn,
+  indexOfIn,
+  quotedEndIn,
+  type ScanText,
+  scanText,
+  skipWsIn,
+  TOKEN,
+  trimEndIn,
+  WS,
+} from './scan-text.js';
+import { parseUriIn, serializeUri, type Uri } from './sip-uri.js';
 
 /**
  * The value of From, To, Contact, Route, Record-Route, Reply-To… (RFC 3261 §20.10, §25.1):
@@ -32,58 +33,70 @@ export interface NameAddr {
 export type NameAddrResult = { ok: true; value: NameAddr } | { ok: false; reason: string };
 
 export function parseNameAddr(text: string): NameAddrResult {
-  const s = trimWs(text);
+  return parseNameAddrIn(scanText(text), 0, text.length);
+}
+
+/** `parseNameAddr` over `[start, end)` of a scanned text. */
+export function parseNameAddrIn(t: ScanText, start: number, end: number): NameAddrResult {
+  const b = t.b;
+  const o = t.o;
+  const s = t.s;
+  const a = skipWsIn(t, start, end);
+  const z = trimEndIn(t, a, end);
   let displayName: string | undefined;
-  let uriText: string;
-  let rest: string;
-  const lt = findAngle(s);
+  let ua: number;
+  let uz: number;
+  let rest: number;
+  const lt = findAngle(t, a, z);
   if (lt === -2) return { ok: false, reason: 'unterminated quoted display name' };
   if (lt >= 0) {
-    const gt = s.indexOf('>', lt);
+    const gt = indexOfIn(t, 62, lt, z);
     if (gt < 0) return { ok: false, reason: 'missing ">"' };
-    const dn = trimWs(s.slice(0, lt));
-    if (dn.length) {
-      if (dn.charCodeAt(0) === 34) {
-        if (quotedEnd(dn, 0) !== dn.length - 1) return { ok: false, reason: 'bad quoted display name' };
-        displayName = unquote(dn);
+    const dz = trimEndIn(t, a, lt);
+    if (dz > a) {
+      if (b[o + a] === 34) {
+        if (quotedEndIn(t, a, dz) !== dz - 1) return { ok: false, reason: 'bad quoted display name' };
+        displayName = unquote(s.slice(a, dz));
       } else {
         // *(token LWS)
-        for (let i = 0; i < dn.length; i++) {
-          const c = dn.charCodeAt(i);
-          if (!isTokenChar(c) && !isWs(c))
-            return { ok: false, reason: 'non-token character in display name' };
-        }
-        displayName = dn;
+        if (!allIn(t, TOKEN | WS, a, dz)) return { ok: false, reason: 'non-token character in display name' };
+        displayName = s.slice(a, dz);
       }
     }
-    uriText = s.slice(lt + 1, gt);
-    rest = s.slice(gt + 1);
+    ua = lt + 1;
+    uz = gt;
+    rest = gt + 1;
   } else {
     // addr-spec: the URI ends at the first ';' (parameters belong to the header), and may not
     // carry '?' headers or ',' (RFC 3261 §20: such a URI must be enclosed in "<" and ">").
-    const semi = s.indexOf(';');
-    uriText = semi < 0 ? s : s.slice(0, semi);
-    rest = semi < 0 ? '' : s.slice(semi);
-    if (/[?,]/.test(uriText)) return { ok: false, reason: 'URI with "?" or "," must be enclosed in <>' };
-    uriText = trimWs(uriText);
+    const semi = indexOfIn(t, 59, a, z);
+    uz = semi < 0 ? z : semi;
+    rest = uz;
+    if (indexOfIn(t, 63, a, uz) >= 0 || indexOfIn(t, 44, a, uz) >= 0) {
+      return { ok: false, reason: 'URI with "?" or "," must be enclosed in <>' };
+    }
+    ua = a;
+    uz = trimEndIn(t, ua, uz);
   }
-  const u = parseUri(uriText);
+  const u = parseUriIn(t, ua, uz);
   if (!u.ok) return { ok: false, reason: u.reason };
   const params: Params = new Map();
-  const r = trimWs(rest);
-  if (r.length) {
-    if (r.charCodeAt(0) !== 59) return { ok: false, reason: 'garbage after URI' };
-    if (!parseParams(r.slice(1), params)) return { ok: false, reason: 'bad header parameter' };
+  const ra = skipWsIn(t, rest, z);
+  if (ra < z) {
+    if (b[o + ra] !== 59) return { ok: false, reason: 'garbage after URI' };
+    if (!parseParamsIn(t, ra + 1, z, params)) return { ok: false, reason: 'bad header parameter' };
   }
   return { ok: true, value: { displayName, uri: u.uri, params } };
 }
 
 /** Index of the `<` that opens the URI (outside a quoted display name); -1 if none, -2 if unterminated quote. */
-function findAngle(s: string): number {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
+function findAngle(t: ScanText, a: number, z: number): number {
+  const b = t.b;
+  const o = t.o;
+  for (let i = a; i < z; i++) {
+    const c = b[o + i];
     if (c === 34) {
-      const e = quotedEnd(s, i);
+      const e = quotedEndIn(t, i, z);
       if (e < 0) return -2;
       i = e;
     } else if (c === 60) return i;

@@ -1,10 +1,25 @@
-import { isToken, isTokenChar, isWs, parseBoundedInt, splitList, trimWs } from './grammar.js';
-import { headerKey } from './header-names.js';
-import { type NameAddr, parseNameAddr } from './name-addr.js';
+import { splitList, trimWs } from './grammar.js';
+import { headerKey, headerKeyIn } from './header-names.js';
+import { type NameAddr, parseNameAddrIn } from './name-addr.js';
+import {
+  allIn,
+  ascii,
+  CLASS,
+  equalsIn,
+  indexOfIn,
+  parseIntIn,
+  type ScanText,
+  scanText,
+  scanTextOf,
+  skipWsIn,
+  TOKEN,
+  trimEndIn,
+  WS,
+} from './scan-text.js';
 import { type SipMessage, SipRequest, SipResponse } from './sip-message.js';
 import { type PartialMessage, SipParseError } from './sip-parse-error.js';
-import { parseUri } from './sip-uri.js';
-import { parseVia } from './via.js';
+import { parseUriIn } from './sip-uri.js';
+import { parseVia, parseViaIn } from './via.js';
 
 export interface ParseOptions {
   /**
@@ -80,8 +95,10 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
   let sep = '\r\n';
   let headEnd = buf.indexOf(CRLFCRLF, start);
   let bodyStart = headEnd + 4;
-  if (headEnd < 0 || buf.indexOf(10, start) < buf.indexOf(13, start)) {
-    // Tolerate bare-LF line endings when the first line ends with LF alone.
+  // Tolerate bare-LF line endings when the first line ends with LF alone.
+  let eol1 = start;
+  while (eol1 < buf.length && buf[eol1] !== 10 && buf[eol1] !== 13) eol1++;
+  if (headEnd < 0 || buf[eol1] === 10) {
     const lf = buf.indexOf(LFLF, start);
     if (lf >= 0 && (headEnd < 0 || lf < headEnd)) {
       headEnd = lf;
@@ -91,11 +108,15 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
   }
   if (headEnd < 0) fail('no empty line after the headers');
   const head = buf.toString('utf8', start, headEnd);
-  const firstEnd = head.indexOf(sep);
-  const first = firstEnd < 0 ? head : head.slice(0, firstEnd);
-  const msg: SipMessage = first.startsWith('SIP/')
-    ? parseStatusLine(first, head)
-    : parseRequestLine(first, head);
+  const t = scanTextOf(head, buf, start, headEnd);
+  const b = t.b;
+  const o = t.o;
+  let firstEnd = head.indexOf(sep);
+  if (firstEnd < 0) firstEnd = head.length;
+  const msg: SipMessage =
+    firstEnd >= 4 && b[o] === 83 && b[o + 1] === 73 && b[o + 2] === 80 && b[o + 3] === 47
+      ? parseStatusLine(t, firstEnd)
+      : parseRequestLine(t, firstEnd);
   let contentLength = -1;
   let haveFrom = false;
   let haveTo = false;
@@ -104,8 +125,7 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
   // RFC 3261 §7.3.1: "Header fields can be extended over multiple lines by preceding each extra
   // line with at least one space or horizontal tab." Folded lines are joined with one SP.
   const sepLen = sep.length;
-  let pos = head.indexOf(sep);
-  pos = pos < 0 ? head.length : pos + sepLen;
+  let pos = firstEnd < head.length ? firstEnd + sepLen : head.length;
   while (pos < head.length) {
     let eol = head.indexOf(sep, pos);
     if (eol < 0) eol = head.length;
@@ -113,39 +133,38 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
     pos = eol + sepLen;
     // field-name = token; HCOLON = *( SP / HTAB ) ":" SWS — scanned in place, without slicing the line.
     let ne = lineStart;
-    while (ne < eol && isTokenChar(head.charCodeAt(ne))) ne++;
+    while (ne < eol && (CLASS[b[o + ne] as number] as number) & TOKEN) ne++;
     if (ne === lineStart) fail('bad header name', head);
-    let colon = ne;
-    while (colon < eol && isWs(head.charCodeAt(colon))) colon++;
-    if (colon >= eol || head.charCodeAt(colon) !== 58)
-      fail('header line without a colon after its name', head);
-    const key = headerKey(head.slice(lineStart, ne));
-    let vs = colon + 1;
-    while (vs < eol && isWs(head.charCodeAt(vs))) vs++;
-    let ve = eol;
-    while (ve > vs && isWs(head.charCodeAt(ve - 1))) ve--;
-    let value = head.slice(vs, ve);
-    const next = head.charCodeAt(pos);
-    if (pos < head.length && (next === 32 || next === 9)) {
+    const colon = skipWsIn(t, ne, eol);
+    if (colon >= eol || b[o + colon] !== 58) fail('header line without a colon after its name', head);
+    const key = headerKeyIn(t, lineStart, ne);
+    // The value is [va, vz) of vt: the line itself, or the joined text of a folded header.
+    let vt = t;
+    let va = skipWsIn(t, colon + 1, eol);
+    let vz = trimEndIn(t, va, eol);
+    let value: string | undefined;
+    if (pos < head.length && (b[o + pos] === 32 || b[o + pos] === 9)) {
       // Folded continuation lines (rare): join them with one SP.
-      for (;;) {
-        const c = head.charCodeAt(pos);
-        if (pos >= head.length || (c !== 32 && c !== 9)) break;
+      value = head.slice(va, vz);
+      while (pos < head.length && (b[o + pos] === 32 || b[o + pos] === 9)) {
         let e2 = head.indexOf(sep, pos);
         if (e2 < 0) e2 = head.length;
         const part = trimWs(head.slice(pos, e2));
         value = value.length ? (part.length ? `${value} ${part}` : value) : part;
         pos = e2 + sepLen;
       }
+      vt = scanText(value);
+      va = 0;
+      vz = value.length;
     }
     switch (key) {
       case 'via':
-        if (value.indexOf(',') < 0) {
-          const r = parseVia(value);
+        if (indexOfIn(vt, 44, va, vz) < 0) {
+          const r = parseViaIn(vt, va, vz);
           if (!r.ok) fail(r.reason, head);
           msg.via.push(r.value);
         } else {
-          for (const v of splitList(value)) {
+          for (const v of splitList(value ?? head.slice(va, vz))) {
             const r = parseVia(v);
             if (!r.ok) fail(r.reason, head);
             msg.via.push(r.value);
@@ -154,50 +173,51 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
         break;
       case 'from':
         if (haveFrom) fail('more than one From', head);
-        msg.from = nameAddrOrFail(value, key, head);
+        msg.from = nameAddrOrFail(vt, va, vz, key, head);
         haveFrom = true;
         break;
       case 'to':
         if (haveTo) fail('more than one To', head);
-        msg.to = nameAddrOrFail(value, key, head);
+        msg.to = nameAddrOrFail(vt, va, vz, key, head);
         haveTo = true;
         break;
       case 'call-id':
         if (haveCallId) fail('more than one Call-ID', head);
-        if (value.length === 0 || value.indexOf(' ') >= 0 || value.indexOf('\t') >= 0)
+        if (va === vz || indexOfIn(vt, 32, va, vz) >= 0 || indexOfIn(vt, 9, va, vz) >= 0)
           fail('bad Call-ID', head);
-        msg.callId = value;
+        msg.callId = vt.s.slice(va, vz);
         haveCallId = true;
         break;
       case 'cseq': {
         if (haveCSeq) fail('more than one CSeq', head);
-        let sp = 0;
-        while (sp < value.length && !isWs(value.charCodeAt(sp))) sp++;
-        const seq = parseBoundedInt(value.slice(0, sp), MAX_CSEQ);
-        const method = trimWs(value.slice(sp));
-        if (seq < 0 || sp === value.length || !isToken(method)) fail('bad CSeq', head);
-        msg.cseq = { seq, method };
+        let sp = va;
+        while (sp < vz && !((CLASS[vt.b[vt.o + sp] as number] as number) & WS)) sp++;
+        const seq = parseIntIn(vt, va, sp, MAX_CSEQ);
+        const ma = skipWsIn(vt, sp, vz);
+        if (seq < 0 || sp === vz || !allIn(vt, TOKEN, ma, vz)) fail('bad CSeq', head);
+        msg.cseq = { seq, method: methodIn(vt, ma, vz) };
         haveCSeq = true;
         break;
       }
       case 'max-forwards': {
         // RFC 3261 §20.22: Max-Forwards = "Max-Forwards" HCOLON 1*DIGIT, 0-255 in practice.
-        const mf = parseBoundedInt(value, 255);
+        const mf = parseIntIn(vt, va, vz, 255);
         if (mf < 0 || msg.maxForwards !== undefined) fail('bad Max-Forwards', head);
         msg.maxForwards = mf;
         break;
       }
       case 'content-length': {
-        const cl = parseBoundedInt(value, 2 ** 31 - 1);
+        const cl = parseIntIn(vt, va, vz, 2 ** 31 - 1);
         if (cl < 0) fail('bad Content-Length', head);
         if (contentLength >= 0 && cl !== contentLength) fail('conflicting Content-Length values', head);
         contentLength = cl;
         break;
       }
       default: {
+        const v = value ?? head.slice(va, vz);
         const list = msg.headers.get(key);
-        if (list) list.push(value);
-        else msg.headers.set(key, [value]);
+        if (list) list.push(v);
+        else msg.headers.set(key, [v]);
       }
     }
   }
@@ -219,52 +239,86 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
     // a request, the element SHOULD generate a 400 (Bad Request) response." … "Any additional bytes
     // in the transport packet beyond the end of the body MUST be discarded."
     if (contentLength > avail) fail('Content-Length larger than the message body', head);
-    msg.body = buf.subarray(bodyStart, bodyStart + contentLength);
+    // An empty body keeps the message's shared empty Buffer (a view would cost more than the parse of a header).
+    if (contentLength > 0) msg.body = buf.subarray(bodyStart, bodyStart + contentLength);
   }
   return msg as SipRequest | SipResponse;
 }
 
-function nameAddrOrFail(value: string, key: string, head: string): NameAddr {
-  const r = parseNameAddr(value);
+const METHODS = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'INFO',
+  'UPDATE',
+  'REFER',
+  'NOTIFY',
+  'MESSAGE',
+  'SUBSCRIBE',
+  'PRACK',
+  'PUBLISH',
+].map((m) => ({ bytes: ascii(m), method: m }));
+
+/** A method (a token) at `[a, z)`: the standard ones without slicing. */
+function methodIn(t: ScanText, a: number, z: number): string {
+  for (let k = 0; k < METHODS.length; k++) {
+    const m = METHODS[k] as { bytes: Uint8Array; method: string };
+    if (equalsIn(t, a, z, m.bytes)) return m.method;
+  }
+  return t.s.slice(a, z);
+}
+
+function nameAddrOrFail(t: ScanText, a: number, z: number, key: string, head: string): NameAddr {
+  const r = parseNameAddrIn(t, a, z);
   if (!r.ok) fail(`bad ${key}: ${r.reason}`, head);
   return r.value;
 }
 
-function parseStatusLine(line: string, head: string): SipResponse {
-  // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
-  const sp1 = line.indexOf(' ');
-  const version = sp1 < 0 ? line : line.slice(0, sp1);
-  if (version !== 'SIP/2.0') {
-    if (/^SIP\/[0-9]+\.[0-9]+$/.test(version)) {
-      throw new SipParseError('SIP_VERSION_NOT_SUPPORTED', `version ${version}`, () => partialFromHead(head));
-    }
-    fail('bad SIP version', head);
+const SIP_2_0 = ascii('SIP/2.0');
+
+function badVersion(version: string, head: string): never {
+  if (/^SIP\/[0-9]+\.[0-9]+$/.test(version)) {
+    throw new SipParseError('SIP_VERSION_NOT_SUPPORTED', `version ${version}`, () => partialFromHead(head));
   }
-  const rest = line.slice(sp1 + 1);
-  const sp2 = rest.indexOf(' ');
-  const code = sp2 < 0 ? rest : rest.slice(0, sp2);
-  if (!/^[1-6][0-9][0-9]$/.test(code)) fail('bad status code', head);
-  return new SipResponse(Number(code), sp2 < 0 ? '' : rest.slice(sp2 + 1));
+  fail('bad SIP version', head);
 }
 
-function parseRequestLine(line: string, head: string): SipRequest {
+/** The status line is `[0, end)` of `t` (which starts with "SIP/"). */
+function parseStatusLine(t: ScanText, end: number): SipResponse {
+  // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+  const head = t.s;
+  const b = t.b;
+  const o = t.o;
+  const sp1 = indexOfIn(t, 32, 0, end);
+  const ve = sp1 < 0 ? end : sp1;
+  if (!equalsIn(t, 0, ve, SIP_2_0)) badVersion(head.slice(0, ve), head);
+  const rs = sp1 + 1;
+  const sp2 = indexOfIn(t, 32, rs, end);
+  const ce = sp2 < 0 ? end : sp2;
+  const c0 = (b[o + rs] as number) - 48;
+  const c1 = (b[o + rs + 1] as number) - 48;
+  const c2 = (b[o + rs + 2] as number) - 48;
+  if (ce - rs !== 3 || c0 < 1 || c0 > 6 || c1 < 0 || c1 > 9 || c2 < 0 || c2 > 9)
+    fail('bad status code', head);
+  return new SipResponse(c0 * 100 + c1 * 10 + c2, sp2 < 0 ? '' : head.slice(sp2 + 1, end));
+}
+
+/** The request line is `[0, end)` of `t`. */
+function parseRequestLine(t: ScanText, end: number): SipRequest {
   // RFC 3261 §7.1: "The elements are separated by single space (SP) characters."
-  const sp1 = line.indexOf(' ');
-  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-  if (sp1 <= 0 || sp2 < 0 || line.indexOf(' ', sp2 + 1) >= 0) {
+  const head = t.s;
+  const sp1 = indexOfIn(t, 32, 0, end);
+  const sp2 = sp1 < 0 ? -1 : indexOfIn(t, 32, sp1 + 1, end);
+  if (sp1 <= 0 || sp2 < 0 || indexOfIn(t, 32, sp2 + 1, end) >= 0) {
     fail('request line is not Method SP Request-URI SP SIP-Version', head);
   }
-  const method = line.slice(0, sp1);
-  const uriText = line.slice(sp1 + 1, sp2);
-  const version = line.slice(sp2 + 1);
-  if (!isToken(method)) fail('bad method', head);
-  if (version !== 'SIP/2.0') {
-    if (/^SIP\/[0-9]+\.[0-9]+$/.test(version)) {
-      throw new SipParseError('SIP_VERSION_NOT_SUPPORTED', `version ${version}`, () => partialFromHead(head));
-    }
-    fail('bad SIP version', head);
-  }
-  const u = parseUri(uriText);
+  if (!allIn(t, TOKEN, 0, sp1)) fail('bad method', head);
+  if (!equalsIn(t, sp2 + 1, end, SIP_2_0)) badVersion(head.slice(sp2 + 1, end), head);
+  const method = methodIn(t, 0, sp1);
+  const u = parseUriIn(t, sp1 + 1, sp2);
   if (!u.ok) fail(`bad Request-URI: ${u.reason}`, head);
   // RFC 3261 §19.1.1, Table 1: the headers component is not allowed in a Request-URI (RFC 4475 §3.1.2.11).
   if (u.uri.kind === 'sip' && u.uri.headers !== undefined) fail('Request-URI with headers', head);

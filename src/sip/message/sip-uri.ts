@@ -1,4 +1,16 @@
-import { isHostname, isIpv6Reference, parseBoundedInt } from './grammar.js';
+import { isIpv6Reference, paramName } from './grammar.js';
+import {
+  allIn,
+  ascii,
+  CLASS,
+  equalsLowerIn,
+  HOST,
+  indexOfIn,
+  parseIntIn,
+  type ScanText,
+  scanText,
+  URI_FORBIDDEN,
+} from './scan-text.js';
 
 /**
  * SIP and SIPS URIs (RFC 3261 §19.1, §25.1) with IPv6 references (RFC 5118), and any other
@@ -37,90 +49,119 @@ export type UriResult = { ok: true; uri: Uri } | { ok: false; reason: string };
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 
-/** Characters SIP URIs never carry unescaped (§25.1: no LWS, controls, `"`, `<`, `>`). */
-function hasForbidden(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c <= 32 || c === 34 || c === 60 || c === 62 || c === 127) return true;
-  }
-  return false;
+export function parseUri(text: string): UriResult {
+  return parseUriIn(scanText(text), 0, text.length);
 }
 
-export function parseUri(text: string): UriResult {
-  if (hasForbidden(text)) return { ok: false, reason: 'URI contains whitespace or a forbidden character' };
-  const colon = text.indexOf(':');
-  if (colon <= 0) return { ok: false, reason: 'URI has no scheme' };
-  const raw = text.slice(0, colon);
-  const scheme = raw === 'sip' || raw === 'sips' ? raw : raw.toLowerCase();
-  if (scheme !== 'sip' && scheme !== 'sips' && !SCHEME.test(scheme))
-    return { ok: false, reason: 'bad URI scheme' };
-  const rest = text.slice(colon + 1);
-  if (scheme !== 'sip' && scheme !== 'sips') {
-    if (rest.length === 0) return { ok: false, reason: 'empty URI' };
-    return { ok: true, uri: { kind: 'absolute', scheme, opaque: rest } };
+const SIP = ascii('sip');
+const SIPS = ascii('sips');
+
+/** `parseUri` over `[start, end)` of a scanned text. */
+export function parseUriIn(t: ScanText, start: number, end: number): UriResult {
+  const b = t.b;
+  const o = t.o;
+  const s = t.s;
+  // One pass: §25.1 forbids LWS, controls, `"`, `<`, `>` unescaped anywhere; the scheme ends at the
+  // first ':'; the userinfo at the first '@' after it (neither host, parameters nor headers may
+  // hold one unescaped); the headers start at the first '?' after that, the parameters at the
+  // first ';' before the headers; the port follows the last ':' of the hostport.
+  let colon = -1;
+  let at = -1;
+  let q = -1;
+  let semi = -1;
+  let lastColon = -1;
+  for (let i = start; i < end; i++) {
+    const c = b[o + i] as number;
+    if ((CLASS[c] as number) & URI_FORBIDDEN) {
+      return { ok: false, reason: 'URI contains whitespace or a forbidden character' };
+    }
+    if (colon < 0) {
+      if (c === 58) colon = i;
+    } else if (c === 58) {
+      if (q < 0 && semi < 0) lastColon = i;
+    } else if (c === 64) {
+      if (at < 0) {
+        at = i;
+        q = -1;
+        semi = -1;
+        lastColon = -1;
+      }
+    } else if (c === 63) {
+      if (q < 0) q = i;
+    } else if (c === 59) {
+      if (q < 0 && semi < 0) semi = i;
+    }
   }
-  // The userinfo ends at the first '@': neither host, parameters nor headers may hold one unescaped.
-  const at = rest.indexOf('@');
+  if (colon <= start) return { ok: false, reason: 'URI has no scheme' };
+  let scheme: string;
+  if (equalsLowerIn(t, start, colon, SIP)) scheme = 'sip';
+  else if (equalsLowerIn(t, start, colon, SIPS)) scheme = 'sips';
+  else {
+    scheme = s.slice(start, colon).toLowerCase();
+    if (scheme !== 'sip' && scheme !== 'sips' && !SCHEME.test(scheme))
+      return { ok: false, reason: 'bad URI scheme' };
+  }
+  if (scheme !== 'sip' && scheme !== 'sips') {
+    if (colon + 1 === end) return { ok: false, reason: 'empty URI' };
+    return { ok: true, uri: { kind: 'absolute', scheme, opaque: s.slice(colon + 1, end) } };
+  }
   let user: string | undefined;
   let password: string | undefined;
-  let hp = rest;
+  let hp = colon + 1;
   if (at >= 0) {
-    const userinfo = rest.slice(0, at);
-    hp = rest.slice(at + 1);
-    const pc = userinfo.indexOf(':');
-    user = pc < 0 ? userinfo : userinfo.slice(0, pc);
-    password = pc < 0 ? undefined : userinfo.slice(pc + 1);
-    if (user.length === 0) return { ok: false, reason: 'empty user part' };
+    const pc = indexOfIn(t, 58, colon + 1, at);
+    if ((pc < 0 ? at : pc) === colon + 1) return { ok: false, reason: 'empty user part' };
+    user = s.slice(colon + 1, pc < 0 ? at : pc);
+    password = pc < 0 ? undefined : s.slice(pc + 1, at);
+    hp = at + 1;
   }
   let headers: string | undefined;
-  const q = hp.indexOf('?');
+  let hpEnd = end;
   if (q >= 0) {
-    headers = hp.slice(q + 1);
-    hp = hp.slice(0, q);
+    headers = s.slice(q + 1, end);
+    hpEnd = q;
   }
   const params = new Map<string, string | null>();
-  const semi = hp.indexOf(';');
   if (semi >= 0) {
     let i = semi + 1;
-    while (i <= hp.length) {
-      let end = hp.indexOf(';', i);
-      if (end < 0) end = hp.length;
-      if (end > i) {
-        const eq = hp.indexOf('=', i);
-        const nameEnd = eq >= 0 && eq < end ? eq : end;
+    while (i <= hpEnd) {
+      let pe = indexOfIn(t, 59, i, hpEnd);
+      if (pe < 0) pe = hpEnd;
+      if (pe > i) {
+        const eq = indexOfIn(t, 61, i, pe);
+        const nameEnd = eq >= 0 ? eq : pe;
         if (nameEnd === i) return { ok: false, reason: 'empty URI parameter name' };
-        const raw = hp.slice(i, nameEnd);
-        params.set(
-          raw === raw.toLowerCase() ? raw : raw.toLowerCase(),
-          nameEnd === end ? null : hp.slice(nameEnd + 1, end),
-        );
+        params.set(paramName(t, i, nameEnd), nameEnd === pe ? null : s.slice(nameEnd + 1, pe));
       }
-      i = end + 1;
+      i = pe + 1;
     }
-    hp = hp.slice(0, semi);
+    hpEnd = semi;
   }
-  let host = hp;
+  let host: string;
   let port: number | undefined;
-  if (hp.charCodeAt(0) === 91) {
-    const close = hp.indexOf(']');
+  if (hp < hpEnd && b[o + hp] === 91) {
+    const close = indexOfIn(t, 93, hp, hpEnd);
     if (close < 0) return { ok: false, reason: 'unterminated IPv6 reference' };
-    host = hp.slice(0, close + 1);
-    const after = hp.slice(close + 1);
-    if (after.length) {
-      if (after.charCodeAt(0) !== 58) return { ok: false, reason: 'garbage after IPv6 reference' };
-      port = parseBoundedInt(after.slice(1), 65535);
+    host = s.slice(hp, close + 1);
+    if (close + 1 < hpEnd) {
+      if (b[o + close + 1] !== 58) return { ok: false, reason: 'garbage after IPv6 reference' };
+      port = parseIntIn(t, close + 2, hpEnd, 65535);
       if (port < 0) return { ok: false, reason: 'bad port' };
     }
     if (!isIpv6Reference(host)) return { ok: false, reason: 'bad IPv6 reference' };
   } else {
-    const pc = hp.lastIndexOf(':');
+    const pc = lastColon;
+    let hostEnd = hpEnd;
     if (pc >= 0) {
-      host = hp.slice(0, pc);
-      port = parseBoundedInt(hp.slice(pc + 1), 65535);
+      hostEnd = pc;
+      port = parseIntIn(t, pc + 1, hpEnd, 65535);
       if (port < 0) return { ok: false, reason: 'bad port' };
     }
     // RFC 5118 §4.10: an IPv6 address outside brackets is not a valid host.
-    if (!isHostname(host)) return { ok: false, reason: 'bad host' };
+    if (!allIn(t, HOST, hp, hostEnd) || b[o + hp] === 45 || b[o + hp] === 46) {
+      return { ok: false, reason: 'bad host' };
+    }
+    host = s.slice(hp, hostEnd);
   }
   return { ok: true, uri: { kind: 'sip', scheme, user, password, host, port, params, headers } };
 }
