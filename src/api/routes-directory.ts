@@ -8,7 +8,7 @@ import { listAudit } from '../store/audit.repository.js';
 import { findOrg } from '../store/org.repository.js';
 import { findPhoneOfUser } from '../store/phone.repository.js';
 import { findQueue, listQueueMembers, listQueues } from '../store/queue.repository.js';
-import { findUser, setPresence, setRoutingStatus } from '../store/user.repository.js';
+import { findUser } from '../store/user.repository.js';
 import { apiError } from './api-errors.js';
 import { requirePermission, who } from './auth.js';
 import * as S from './schemas.js';
@@ -75,7 +75,7 @@ export function directoryRoutes(svc: AppServices, sipRealm: string): FastifyPlug
         const p = who(req);
         const { userId } = req.params as { userId: string };
         if (userId !== p.userId) requirePermission(p, PERMISSIONS.provision);
-        if (!(await setPresence(svc.db, p.orgId, userId, (req.body as { presence: Presence }).presence)))
+        if (!(await svc.users.setPresence(p.orgId, userId, (req.body as { presence: Presence }).presence)))
           throw apiError('NOT_FOUND', `no user ${userId}`);
         return { id: userId, presence: (req.body as { presence: Presence }).presence };
       },
@@ -96,7 +96,7 @@ export function directoryRoutes(svc: AppServices, sipRealm: string): FastifyPlug
         requirePermission(p, PERMISSIONS.goOnQueue);
         const { userId } = req.params as { userId: string };
         if (userId !== p.userId) requirePermission(p, PERMISSIONS.provision);
-        if (!(await setRoutingStatus(svc.db, p.orgId, userId, req.body.status, iso())))
+        if (!(await svc.users.setRoutingStatus(p.orgId, userId, req.body.status)))
           throw apiError('NOT_FOUND', `no user ${userId}`);
         return { id: userId, status: req.body.status };
       },

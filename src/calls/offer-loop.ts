@@ -30,20 +30,41 @@ function busyUsers(records: Iterable<ConversationRecord>): Set<string> {
 /**
  * The offer loop (SPEC §4): for every waiting customer, oldest first, offer the call to the
  * longest-idle routable member of its queue (`pickAgent`). Runs one pass at a time; a request
- * during a pass runs another after it. While customers still wait, it re-runs every
- * `requeueIntervalMs` on the injected clock, since agents come on queue through the API.
+ * during a pass runs another after it. Passes are driven by events: a customer entering a queue,
+ * a party leaving (an agent freed), call control's own routing-status changes, and — through
+ * `UserStatusService.onChange` — an agent going `IDLE` or `AVAILABLE` through the API. While
+ * customers still wait it also re-runs every `requeueIntervalMs` as a slow safety poll (for what
+ * raises no event: a queue member added by provisioning, an offer command that lost a race).
  */
 export class OfferLoop {
   private running = false;
   private again = false;
   private timer: TimerHandle | undefined;
   private closed = false;
+  private unsubscribeUsers: (() => void) | undefined;
   passes = 0;
+  /** Passes requested by a user status change (dump, tests). */
+  statusKicks = 0;
 
   constructor(private readonly rt: CallRuntime) {}
 
+  /**
+   * Listens to presence / routing status changes from the first kick on: the services are attached
+   * by then, and before it no customer can be waiting (a customer entering a queue kicks).
+   */
+  private listen(): void {
+    if (this.unsubscribeUsers || this.closed) return;
+    this.unsubscribeUsers = this.rt.services().users.onChange((change) => {
+      // Only a change that can make an agent routable (SPEC §4: on queue, IDLE and AVAILABLE).
+      if (change.routingStatus !== 'IDLE' && change.presence !== 'AVAILABLE') return;
+      this.statusKicks++;
+      this.kick();
+    });
+  }
+
   kick(): void {
     if (this.closed) return;
+    this.listen();
     if (this.running) {
       this.again = true;
       return;
@@ -98,11 +119,19 @@ export class OfferLoop {
   }
 
   dump(): Record<string, unknown> {
-    return { running: this.running, timer: this.timer !== undefined, passes: this.passes };
+    return {
+      running: this.running,
+      timer: this.timer !== undefined,
+      passes: this.passes,
+      statusKicks: this.statusKicks,
+      listening: this.unsubscribeUsers !== undefined,
+    };
   }
 
   close(): void {
     this.closed = true;
+    this.unsubscribeUsers?.();
+    this.unsubscribeUsers = undefined;
     this.rt.clock.clearTimer(this.timer);
     this.timer = undefined;
   }

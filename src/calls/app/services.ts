@@ -7,6 +7,7 @@ import { ConversationService } from './conversation-service.js';
 import { InProcessNotificationBus, type NotificationBus } from './notification-bus.js';
 import { SessionEndAudit } from './session-end-audit.js';
 import { SupervisionService } from './supervision-service.js';
+import { UserStatusService } from './user-status-service.js';
 
 export interface AppServices {
   readonly db: Db;
@@ -16,6 +17,8 @@ export interface AppServices {
   readonly auth: AuthService;
   readonly conversations: ConversationService;
   readonly supervision: SupervisionService;
+  /** Presence / routing status changes (announced: the offer loop reacts to agents going on queue). */
+  readonly users: UserStatusService;
   /** Audits sessions that end by themselves (from the domain events). */
   readonly sessionAudit: SessionEndAudit;
   close(): Promise<void>;
@@ -50,6 +53,11 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     monitorCap: o.monitorCap,
     log: o.log.child({ module: 'calls.supervision' }),
   });
+  const users = new UserStatusService({
+    db: o.db,
+    clock: o.clock,
+    log: o.log.child({ module: 'calls.users' }),
+  });
   const auth = new AuthService({ db: o.db, clock: o.clock, tokenTtlS: o.tokenTtlS });
   const sessionAudit = new SessionEndAudit({
     db: o.db,
@@ -65,6 +73,7 @@ export function createAppServices(o: AppServicesOptions): AppServices {
     auth,
     conversations,
     supervision,
+    users,
     sessionAudit,
     async close() {
       await conversations.close();
