@@ -13,24 +13,29 @@
  *   legs that received nothing), plus SIPp's failed calls. Steps go up until the first loss; the
  *   best clean step is then held for BENCH_FINAL_S (60 s), stepping down if it no longer holds.
  *
- *   npm run bench -- calls-monitored   BENCH_STEPS=25,50,100,150,200,300 BENCH_STEP_S=10
+ *   npm run bench -- calls-monitored   BENCH_STEPS=10,25,50,75,100,150,200,300 BENCH_STEP_S=10
  *                                      BENCH_FINAL_S=60 BENCH_RATE=10 (calls/s) BENCH_MAX_S=1500
+ *                                      BENCH_LOSS_TOLERANCE=0 (fraction of packets; 0 = strict)
+ *                                      BENCH_STOP_LOSS=0.01 (the search stops above this loss)
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { LegStats } from '../src/media/media-types.js';
 import { freePorts } from '../test/support/sip-peers.js';
 import { BenchApi, pool } from './support/bench-api.js';
+import { BenchServerProcess } from './support/bench-server-process.js';
 import { processCpuMs } from './support/proc-cpu.js';
 import { SippRun } from './support/sipp-run.js';
 import { autoAnswer, customer, registerAndHold, registerLine } from './support/sipp-scenarios.js';
 
-const STEPS = (process.env.BENCH_STEPS ?? '25,50,100,150,200,300').split(',').map(Number);
+const STEPS = (process.env.BENCH_STEPS ?? '10,25,50,75,100,150,200,300').split(',').map(Number);
 const STEP_S = Number(process.env.BENCH_STEP_S ?? 10);
 const FINAL_S = Number(process.env.BENCH_FINAL_S ?? 60);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
 const MAX_S = Number(process.env.BENCH_MAX_S ?? 1500);
+const TOLERANCE = Number(process.env.BENCH_LOSS_TOLERANCE ?? 0);
+const STOP_LOSS = Number(process.env.BENCH_STOP_LOSS ?? 0.01);
 const MAX = Math.max(...STEPS);
 const HOST = '127.0.0.1';
 const VOICE = join(import.meta.dirname, '..', 'assets', 'voices', 'customer-1.ulaw');
@@ -43,53 +48,19 @@ const watchdog = setTimeout(() => {
   void Promise.allSettled(cleanups.map((c) => c())).then(() => process.exit(1));
 }, MAX_S * 1000);
 watchdog.unref();
+// Whatever happens (an exception during set-up included), no process of this run outlives it.
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+});
 
 // ── the server ──────────────────────────────────────────────────────────────────────────────────
 const [rtpBase] = (await freePorts(1, MAX * 6 + 64)) as [number];
-const server: ChildProcess = spawn(
-  process.execPath,
-  ['--import', 'tsx', join(import.meta.dirname, 'support', 'calls-bench-server.ts'), String(MAX)].concat([
-    String(rtpBase),
-    String(rtpBase + MAX * 6 + 63),
-  ]),
-  { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-);
-cleanups.push(() => {
-  if (server.exitCode === null) server.kill('SIGKILL');
-});
-const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-let nextId = 0;
-const ready = new Promise<{ http: string; sipPort: number }>((resolve, reject) => {
-  server.on('message', (raw) => {
-    const m = raw as { type?: string; id?: number; result?: unknown; error?: string };
-    if (m.type === 'ready') resolve(raw as { http: string; sipPort: number });
-    else if (m.id !== undefined) {
-      const p = pending.get(m.id);
-      pending.delete(m.id);
-      if (m.error) p?.reject(new Error(m.error));
-      else p?.resolve(m.result);
-    }
-  });
-  server.once('exit', (code) => reject(new Error(`server exited ${code}`)));
-});
-function ask<T>(op: string, ms = 30_000): Promise<T> {
-  const id = ++nextId;
-  return new Promise<T>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`server: no answer to ${op} in ${ms} ms`)), ms);
-    pending.set(id, {
-      resolve: (v) => {
-        clearTimeout(t);
-        resolve(v as T);
-      },
-      reject: (e) => {
-        clearTimeout(t);
-        reject(e);
-      },
-    });
-    server.send({ id, op });
-  });
-}
-const { http, sipPort } = await ready;
+const server = await BenchServerProcess.start(MAX, [rtpBase, rtpBase + MAX * 6 + 63]);
+children.push(server.child);
+cleanups.push(() => server.close());
+const { http, sipPort } = server;
+const ask = <T>(op: string, ms?: number) => server.ask<T>(op, ms);
 const remote = `${HOST}:${sipPort}`;
 const api = new BenchApi(http);
 
@@ -126,6 +97,7 @@ for (const prefix of ['a', 's']) {
     timeoutS: MAX_S + 60,
   });
   phones.push(run);
+  children.push(run.child);
   cleanups.push(() => run.close());
 }
 await until('every phone registered', 60_000, async () => {
@@ -147,6 +119,12 @@ await pool([...users('a'), ...users('s')], 6, async (u) => {
 console.log(
   `setup: ${MAX} agents and ${MAX} supervisors registered and available in ${Date.now() - started} ms`,
 );
+// The server's own CPU with every phone registered and no call: subtracted for the marginal figure.
+const idleCpu0 = processCpuMs(server.pid as number);
+const idle0 = Date.now();
+await pause(5000);
+const idleCpuPct = ((processCpuMs(server.pid as number) - idleCpu0) / (Date.now() - idle0)) * 100;
+console.log(`idle server (no call): ${idleCpuPct.toFixed(1)}% of a core`);
 
 // ── one step ─────────────────────────────────────────────────────────────────────────────────────
 interface Participant {
@@ -173,6 +151,8 @@ interface StepResult {
   failedCalls: number;
   cpuPct: number;
   cpuMsPerCallSecond: number;
+  /** Above the idle server's CPU. */
+  marginalMsPerCallSecond: number;
 }
 
 function lossOf(before: LegStats[], after: LegStats[]) {
@@ -210,6 +190,7 @@ async function step(n: number, holdS: number): Promise<StepResult> {
     service: '5000',
     timeoutS: 2 * setupBudgetS + holdS + 60,
   });
+  children.push(customers.child);
   cleanups.push(() => customers.close());
   const t0 = Date.now();
   const monitored = new Set<string>();
@@ -221,7 +202,7 @@ async function step(n: number, holdS: number): Promise<StepResult> {
     reason,
     setupMs: Date.now() - t0,
     ...{ lost: 0, late: 0, dropped: 0, silentLegs: 0, legs: 0, packetsIn: 0, failedCalls: 0 },
-    ...{ cpuPct: 0, cpuMsPerCallSecond: 0 },
+    ...{ cpuPct: 0, cpuMsPerCallSecond: 0, marginalMsPerCallSecond: 0 },
     ...extra,
   });
   let result: StepResult;
@@ -285,11 +266,12 @@ async function step(n: number, holdS: number): Promise<StepResult> {
       failedCalls: Number.isNaN(failedCalls) ? n : failedCalls,
       cpuPct,
       cpuMsPerCallSecond: cpuMs / windowS / n,
+      marginalMsPerCallSecond: ((cpuPct - idleCpuPct) * 10) / n,
       ok: false,
     };
     const problems: string[] = [];
     if (loss.legs < 3 * n) problems.push(`${loss.legs} media legs (want ${3 * n})`);
-    if (loss.lost + loss.late + loss.dropped > 0) problems.push('media loss');
+    if (loss.lost + loss.late + loss.dropped > TOLERANCE * loss.packetsIn) problems.push('media loss');
     if (loss.silentLegs > 0) problems.push(`${loss.silentLegs} silent legs`);
     if (exit !== 0 || result.failedCalls > 0 || successful !== n)
       problems.push(`SIPp exit ${exit}, ${successful} ok, ${failedCalls} failed`);
@@ -316,10 +298,12 @@ async function step(n: number, holdS: number): Promise<StepResult> {
   return result;
 }
 
+const lossRate = (r: StepResult) => (r.lost + r.late + r.dropped) / Math.max(1, r.packetsIn);
 const line = (r: StepResult) =>
   `${String(r.calls).padStart(4)} monitored calls × ${r.holdS} s: ${r.ok ? 'OK  ' : 'FAIL'} setup ${(r.setupMs / 1000).toFixed(1)} s, ` +
-  `${r.legs} legs, ${r.packetsIn} packets in, lost ${r.lost}, late ${r.late}, dropped ${r.dropped}, silent legs ${r.silentLegs}, ` +
-  `failed calls ${r.failedCalls}; server CPU ${r.cpuPct.toFixed(0)}% of a core = ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second` +
+  `${r.legs} legs, ${r.packetsIn} packets in, lost ${r.lost}, late ${r.late}, dropped ${r.dropped} ` +
+  `(${(lossRate(r) * 100).toFixed(3)}%), silent legs ${r.silentLegs}, ` +
+  `failed calls ${r.failedCalls}; server CPU ${r.cpuPct.toFixed(0)}% of a core = ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${r.marginalMsPerCallSecond.toFixed(2)} above idle)` +
   (r.reason ? ` (${r.reason})` : '');
 
 const results: StepResult[] = [];
@@ -330,12 +314,16 @@ try {
     const r = await step(n, STEP_S);
     results.push(r);
     console.log(`step ${line(r)}`);
-    if (!r.ok) break;
-    best = r;
+    if (r.ok) best = r;
+    // Keep stepping past small losses (the curve is the information on a shared machine); stop at
+    // a failed call, a set-up that did not complete, or more than BENCH_STOP_LOSS of the packets.
+    if (r.failedCalls > 0 || r.legs < 3 * r.calls || lossRate(r) > STOP_LOSS) break;
   }
   let final: StepResult | undefined;
-  // Hold the best step for FINAL_S; if it no longer holds (the machine is shared), step down.
-  for (const n of STEPS.filter((x) => best && x <= best.calls).reverse()) {
+  // Hold the best step for FINAL_S; if it no longer holds (the machine is shared), step down. With
+  // no clean step, the smallest is held anyway: its CPU per call and loss are still the figures.
+  const holds = best ? STEPS.filter((x) => x <= (best as StepResult).calls).reverse() : STEPS.slice(0, 1);
+  for (const n of holds) {
     final = await step(n, FINAL_S);
     results.push(final);
     console.log(`hold ${line(final)}`);
@@ -344,33 +332,41 @@ try {
   const held = final?.ok ? final : undefined;
   const [l1] = loadavg();
   console.log(
-    `most monitored calls held ${FINAL_S} s at 0 loss: ${held?.calls ?? 0}` +
+    `most monitored calls held ${FINAL_S} s at ${TOLERANCE ? `≤ ${TOLERANCE * 100}%` : '0'} loss: ${held?.calls ?? 0}` +
       (held
-        ? `; Earshot CPU ${held.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(held.cpuMsPerCallSecond / 10).toFixed(2)}% of a core per call)`
+        ? `; Earshot CPU ${held.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${(held.cpuMsPerCallSecond / 10).toFixed(2)}% of a core per call; ${held.marginalMsPerCallSecond.toFixed(2)} ms above the idle server)`
         : '') +
       `; load average ${l1?.toFixed(1)} on ${cpus().length} cores`,
+  );
+  console.log(
+    `media engine's own figures (docs/media.md): mixer 6,000–15,000 ns per monitored call per 20 ms tick = 0.3–0.75 ms per call-second, RTP I/O excluded`,
   );
   console.log(
     JSON.stringify({
       bench: 'calls-monitored',
       calls: held?.calls ?? 0,
       holdSeconds: held?.holdS ?? 0,
-      serverCpuPct: held ? Number(held.cpuPct.toFixed(1)) : null,
-      serverCpuMsPerCallSecond: held ? Number(held.cpuMsPerCallSecond.toFixed(3)) : null,
+      lossTolerance: TOLERANCE,
+      finalHold: final
+        ? { calls: final.calls, ok: final.ok, lossPct: Number((lossRate(final) * 100).toFixed(3)) }
+        : null,
+      serverCpuPct: final ? Number(final.cpuPct.toFixed(1)) : null,
+      serverCpuMsPerCallSecond: final ? Number(final.cpuMsPerCallSecond.toFixed(3)) : null,
+      marginalCpuMsPerCallSecond: final ? Number(final.marginalMsPerCallSecond.toFixed(3)) : null,
+      idleServerCpuPct: Number(idleCpuPct.toFixed(1)),
       firstLossAt: results.find((r) => !r.ok)?.calls ?? null,
       steps: results.map((r) => ({
         calls: r.calls,
         holdS: r.holdS,
         ok: r.ok,
         cpuPct: Number(r.cpuPct.toFixed(1)),
+        lossPct: Number((lossRate(r) * 100).toFixed(3)),
       })),
       loadAverage: l1,
     }),
   );
 } finally {
   await Promise.allSettled(phones.map((p) => p.close()));
-  await ask('close', 30_000).catch(() => undefined);
-  await Promise.race([new Promise((r) => server.once('exit', r)), pause(10_000)]);
-  if (server.exitCode === null) server.kill('SIGKILL');
+  await server.close();
   clearTimeout(watchdog);
 }
