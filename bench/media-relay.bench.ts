@@ -11,7 +11,10 @@
  * Scenarios: two-leg calls (customer ↔ agent, forwarded) at 500 and 1,000 calls; the same with a
  * supervisor leg per call hearing the mix of both (monitored calls: ~300 packets/s each); then
  * monitored calls stepped up until the first loss. Every loop is bounded in count and time.
- * Env: MEASURE_S (default 4), WARM_S (default 2), STEPS (comma list of monitored-call counts).
+ * Every scenario runs once per datagram path of the engine (`io`: native batched recvmmsg/sendmmsg
+ * addon, then pure-Node dgram), so the two are reported side by side.
+ * Env: MEASURE_S (default 4), WARM_S (default 2), STEPS (comma list of monitored-call counts),
+ * CALLS (fixed scenarios), IO (comma list of paths, default native,dgram).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +25,8 @@ import { MediaEngine } from '../src/media/media-engine.js';
 
 const MEASURE_S = Number(process.env.MEASURE_S ?? 4);
 const WARM_S = Number(process.env.WARM_S ?? 2);
-const STEPS = (process.env.STEPS ?? '100,200,300,400,500,750,1000').split(',').map(Number);
+const STEPS = (process.env.STEPS ?? '100,200,300,500,750,1000,1500,2000').split(',').map(Number);
+const IO = (process.env.IO ?? 'native,dgram').split(',') as Array<'native' | 'dgram'>;
 /** Call counts of the fixed scenarios (two-leg, then monitored). */
 const CALLS = (process.env.CALLS ?? '500,1000').split(',').map(Number);
 
@@ -195,11 +199,21 @@ async function totals(engine: MediaEngine): Promise<Totals> {
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function scenario(calls: number, supervisor: boolean) {
+async function scenario(calls: number, supervisor: boolean, io: 'native' | 'dgram') {
   const legsPerCall = supervisor ? 3 : 2;
   const base = 20000 + 2 * Math.floor(Math.random() * 5000);
   const span = Math.max(200, calls * legsPerCall * 2 + 400);
-  const engine = await MediaEngine.start({ host: '127.0.0.1', portRange: [base, base + span], workers: 1 });
+  const engine = await MediaEngine.start({
+    host: '127.0.0.1',
+    portRange: [base, base + span],
+    workers: 1,
+    io,
+  });
+  const actualIo = ((await engine.dump()) as { workers: Array<{ io: string }> }).workers[0]!.io;
+  if (actualIo !== io)
+    throw new Error(
+      `asked for ${io} I/O, the worker runs ${actualIo} (build: node scripts/build-native.mjs)`,
+    );
   const duration = 120; // an upper bound: the generator is stopped with SIGTERM
   const gen = spawn(generator, [String(duration)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: gen.stdout! })[Symbol.asyncIterator]();
@@ -245,7 +259,9 @@ async function scenario(calls: number, supervisor: boolean) {
     const cpu = process.cpuUsage(c0);
     const wall = performance.now() - w0;
     const t1 = await totals(engine);
-    const d1 = (await engine.dump()) as { workers: Array<{ ticks: number; skippedTicks: number }> };
+    const d1 = (await engine.dump()) as {
+      workers: Array<{ ticks: number; skippedTicks: number; native?: Record<string, number> }>;
+    };
     // Stop the engine's output (empty plans), let it land, then stop the generator and let its last
     // packets land: every packet either side sent is then either counted by the other or lost.
     await eachBatch(({ g }) => engine.setPlan(g, {}));
@@ -263,6 +279,7 @@ async function scenario(calls: number, supervisor: boolean) {
     const inputLoss = g.sent - tEnd.packetsIn;
     const outputLoss = outEnd - g.received;
     const r = {
+      io,
       calls,
       supervisor,
       legs: ports.length,
@@ -280,13 +297,22 @@ async function scenario(calls: number, supervisor: boolean) {
       skippedTicks: skipped,
       concealed: t1.concealed - t0.concealed,
       generatorLateTicks: g.lateTicks,
+      ticks: d1.workers[0]!.ticks - d0.workers[0]!.ticks,
+      native: d1.workers[0]!.native
+        ? {
+            maxPerDrain: d1.workers[0]!.native.maxPerDrain,
+            overloadedDrains: d1.workers[0]!.native.overloadedDrains,
+            sendRefused: d1.workers[0]!.native.sendRefused,
+          }
+        : undefined,
     };
     console.log(
-      `${supervisor ? 'monitored' : 'two-leg'} calls ${calls}: ${r.pps} pps, engine CPU ${r.cpuPct}% of a core, ` +
+      `[${io}] ${supervisor ? 'monitored' : 'two-leg'} calls ${calls}: ${r.pps} pps, engine CPU ${r.cpuPct}% of a core, ` +
         `${r.cpuUsPerPacketHandled} µs CPU per packet in or out (per forwarded packet: ${r.cpuUsPerForwardedPacket}), ` +
         `out ${r.outPerSecond}/${r.expectedOutPerSecond} per s, ` +
         `loss in ${r.inputLoss} (${r.inputLossPct}%) out ${r.outputLoss}, skipped ticks ${skipped}, ` +
-        `concealed ${r.concealed}, generator late ticks ${g.lateTicks}`,
+        `concealed ${r.concealed}, generator late ticks ${g.lateTicks}, ticks ${r.ticks}` +
+        (r.native ? `, native ${JSON.stringify(r.native)}` : ''),
     );
     return r;
   } finally {
@@ -296,44 +322,59 @@ async function scenario(calls: number, supervisor: boolean) {
 }
 
 type Result = Awaited<ReturnType<typeof scenario>>;
-const results: Result[] = [];
-for (const calls of CALLS.slice(0, 4)) results.push(await scenario(calls, false));
-for (const calls of CALLS.slice(0, 4)) results.push(await scenario(calls, true));
-// Capacity: the most monitored calls at 0 loss (stop at the first lossy step).
-let maxMonitoredAtZeroLoss = 0;
-for (const calls of STEPS.slice(0, 8)) {
-  const r: Result = results.find((x) => x.supervisor && x.calls === calls) ?? (await scenario(calls, true));
-  if (!results.includes(r)) results.push(r);
-  const lossless = r.inputLoss <= 0 && r.outputLoss <= 0 && r.skippedTicks === 0;
-  if (!lossless) break;
-  maxMonitoredAtZeroLoss = calls;
-}
-rmSync(dir, { recursive: true, force: true });
-const pick = (calls: number, sup: boolean) =>
-  results.find((x) => x.calls === calls && x.supervisor === sup)?.cpuUsPerPacketHandled ?? null;
-// Projection from the measured cost of runs whose output kept up (full path: read, mix, send): a
-// monitored call moves ~300 packets/s (150 in, 150 out).
-const monitored = results.filter((x) => x.supervisor && x.cpuUsPerForwardedPacket !== null);
-const usPerPacket = monitored.length
-  ? Math.min(...monitored.map((x) => x.cpuUsPerPacketHandled as number))
-  : null;
-const projectedPerCore = usPerPacket ? Math.floor(1e6 / (300 * usPerPacket)) : null;
-console.log(
-  `projected monitored calls per fully available core: ${projectedPerCore} (at ${usPerPacket} µs per packet in or out)`,
-);
-console.log(
-  `highest monitored calls on one worker at 0 loss: ${maxMonitoredAtZeroLoss} (target >= 1000 per core)`,
-);
-console.log(
-  JSON.stringify({
-    bench: 'media-relay',
+
+/** One I/O path: the fixed scenarios, then monitored calls stepped up to the first loss. */
+async function runMode(io: 'native' | 'dgram') {
+  const results: Result[] = [];
+  for (const calls of CALLS.slice(0, 4)) results.push(await scenario(calls, false, io));
+  for (const calls of CALLS.slice(0, 4)) results.push(await scenario(calls, true, io));
+  // Capacity: the most monitored calls at 0 loss (stop at the first lossy step).
+  let maxMonitoredAtZeroLoss = 0;
+  for (const calls of STEPS.slice(0, 8)) {
+    const r: Result =
+      results.find((x) => x.supervisor && x.calls === calls) ?? (await scenario(calls, true, io));
+    if (!results.includes(r)) results.push(r);
+    const lossless = r.inputLoss <= 0 && r.outputLoss <= 0 && r.skippedTicks === 0;
+    if (!lossless) break;
+    maxMonitoredAtZeroLoss = calls;
+  }
+  const pick = (calls: number, sup: boolean) =>
+    results.find((x) => x.calls === calls && x.supervisor === sup)?.cpuUsPerPacketHandled ?? null;
+  // Projection from the measured cost of runs whose output kept up (full path: read, mix, send): a
+  // monitored call moves ~300 packets/s (150 in, 150 out).
+  const monitored = results.filter((x) => x.supervisor && x.cpuUsPerForwardedPacket !== null);
+  const usPerPacket = monitored.length
+    ? Math.min(...monitored.map((x) => x.cpuUsPerPacketHandled as number))
+    : null;
+  const projectedPerCore = usPerPacket ? Math.floor(1e6 / (300 * usPerPacket)) : null;
+  console.log(
+    `[${io}] projected monitored calls per fully available core: ${projectedPerCore} (at ${usPerPacket} µs per packet in or out)`,
+  );
+  console.log(
+    `[${io}] highest monitored calls on one worker at 0 loss: ${maxMonitoredAtZeroLoss} (target >= 1000 per core)`,
+  );
+  return {
     usPerPacket500: pick(500, false),
     usPerPacket1000: pick(1000, false),
     usPerPacketMonitored500: pick(500, true),
     usPerPacketMonitored1000: pick(1000, true),
+    usPerPacketFullPath: usPerPacket,
     maxMonitoredCallsAtZeroLoss: maxMonitoredAtZeroLoss,
     projectedMonitoredCallsPerCore: projectedPerCore,
     scenarios: results,
-  }),
-);
+  };
+}
+
+const modes: Record<string, Awaited<ReturnType<typeof runMode>>> = {};
+for (const io of IO) modes[io] = await runMode(io);
+rmSync(dir, { recursive: true, force: true });
+console.log('side by side (µs CPU per packet in or out; monitored calls at 0 loss; projection per core):');
+for (const [io, m] of Object.entries(modes)) {
+  console.log(
+    `  ${io.padEnd(6)} two-leg 500/1000: ${m.usPerPacket500}/${m.usPerPacket1000}  monitored 500/1000: ` +
+      `${m.usPerPacketMonitored500}/${m.usPerPacketMonitored1000}  full path: ${m.usPerPacketFullPath}  ` +
+      `0-loss monitored: ${m.maxMonitoredCallsAtZeroLoss}  projected/core: ${m.projectedMonitoredCallsPerCore}`,
+  );
+}
+console.log(JSON.stringify({ bench: 'media-relay', ...modes }));
 process.exit(0);
