@@ -9,9 +9,27 @@ import * as S from './schemas.js';
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 type CP = { conversationId: string; participantId: string };
 
-/** Agent call controls added after the contract's first table: conference (consult PATCH). */
+/** Agent call controls added after the contract's first table: outbound call, conference (consult PATCH). */
 export function callControlRoutes(svc: AppServices): FastifyPluginAsyncTypebox {
   return async (app) => {
+    app.post(
+      '/conversations/calls',
+      {
+        schema: {
+          tags: ['conversations'],
+          body: S.OutboundCallBody,
+          response: { 201: S.Conversation, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const p = who(req);
+        // Placing a call is controlling one's own calls (every role has it; an agent places them).
+        requirePermission(p, PERMISSIONS.controlOwnCalls);
+        const view = await svc.conversations.startOutbound(p.orgId, p.userId, req.body.phoneNumber);
+        return reply.status(201).send(strip(view));
+      },
+    );
+
     app.patch(
       '/conversations/calls/:conversationId/participants/:participantId/consult',
       {

@@ -287,3 +287,9 @@ export const ConsultPatch = Type.Object(
     description: 'Only CONFERENCE is supported; DESTINATION, OBJECT and BOTH are VALIDATION_FAILED.',
   },
 );
+
+/** `POST /conversations/calls`: an agent's outbound call to a number through the trunk. */
+export const OutboundCallBody = Type.Object(
+  { phoneNumber: Type.String({ pattern: '^\\+?[0-9]{3,20}$', description: 'E.164 digits, optional +' }) },
+  strict,
+);

@@ -15,7 +15,7 @@ import { listTrunks } from '../store/trunk.repository.js';
 import { findUser, setRoutingStatus } from '../store/user.repository.js';
 import { CataloguedError } from '../util/catalogued-error.js';
 import type { Clock } from '../util/clock.js';
-import type { CallSideEffects } from './app/call-side-effects.js';
+import type { CallSideEffects, OutboundCallLegs } from './app/call-side-effects.js';
 import type { ConversationChanged } from './app/notification-bus.js';
 import type { AppServices } from './app/services.js';
 import { CallLeg, LegState } from './call-leg.js';
@@ -30,6 +30,7 @@ import { handleInboundInvite } from './inbound-call.js';
 import { toMediaPlan } from './media-plan.js';
 import { OfferLoop } from './offer-loop.js';
 import { placeOutbound } from './outbound-call.js';
+import { placeOutboundConversation } from './outbound-conversation.js';
 import { numberViaTrunk, phoneTarget } from './phone-target.js';
 import { isWebRtcOffer, type WebRtcAwareTarget } from './webrtc-leg.js';
 import { webrtcLegError } from './webrtc-leg-errors.js';
@@ -205,6 +206,11 @@ export class CallControl implements CallSideEffects {
         });
       })(),
     );
+  }
+
+  /** An agent's outbound call: their phone first, then the number (`outbound-conversation.ts`). */
+  placeOutboundCall(call: OutboundCallLegs, committed: Promise<void>): void {
+    placeOutboundConversation(this.rt, call, committed);
   }
 
   releaseLeg(_conversationId: string, participantId: string): void {

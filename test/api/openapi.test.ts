@@ -18,6 +18,7 @@ const CONTRACT_ROUTES = [
   'get /api/v2/routing/queues',
   'get /api/v2/routing/queues/{queueId}/members',
   'get /api/v2/conversations/calls',
+  'post /api/v2/conversations/calls',
   'get /api/v2/conversations/calls/{conversationId}',
   'patch /api/v2/conversations/calls/{conversationId}/participants/{participantId}',
   'post /api/v2/conversations/calls/{conversationId}/participants/{participantId}/replace',

@@ -9,11 +9,14 @@ import {
   decide,
   hearingPlan,
   startInboundConversation,
+  startOutboundConversation,
 } from '../../center/index.js';
 import { appendTimeline, findConversation, saveConversation } from '../../store/conversation.repository.js';
 import type { ConversationView } from '../../store/conversation-types.js';
 import type { Db } from '../../store/database.js';
+import { findPhoneOfUser } from '../../store/phone.repository.js';
 import { findQueue } from '../../store/queue.repository.js';
+import { findUser } from '../../store/user.repository.js';
 import type { Clock } from '../../util/clock.js';
 import { appError } from './app-errors.js';
 import type { CallSideEffects } from './call-side-effects.js';
@@ -71,6 +74,48 @@ export class ConversationService {
       tail: Promise.resolve(),
     };
     await this.commit(entry, d);
+    return entry.view;
+  }
+
+  /**
+   * SPEC §4: "an agent can place a call to a number through the trunk". The agent must have a
+   * selected phone (it is called first); the conversation starts with the agent `connected`
+   * (hearing ringback) and the customer `alerting`. Call control places both legs.
+   */
+  async startOutbound(orgId: string, userId: string, number: string): Promise<ConversationView> {
+    const user = await findUser(this.deps.db, orgId, userId);
+    if (!user) throw appError('NOT_FOUND', `no user ${userId}`);
+    if (!(await findPhoneOfUser(this.deps.db, orgId, userId))) {
+      throw centerError(
+        'NO_SELECTED_PHONE',
+        'an outbound call rings your selected phone first: you have none',
+      );
+    }
+    const d = startOutboundConversation(
+      { orgId, agent: { userId, name: user.name }, address: `tel:${number}`, name: number },
+      this.env(),
+    );
+    const agent = d.conversation.participants.find((p) => p.purpose === 'agent');
+    const entry: Live = {
+      record: d.conversation,
+      queueId: undefined,
+      view: toConversationView(d.conversation, undefined),
+      tail: Promise.resolve(),
+    };
+    const committed = this.commit(entry, d);
+    // Told before the commit publishes the change, so call control owns both legs from the start.
+    this.deps.effects.placeOutboundCall?.(
+      {
+        orgId,
+        conversationId: d.conversation.id,
+        agentParticipantId: agent?.id as string,
+        customerParticipantId: d.participantId as string,
+        userId,
+        number,
+      },
+      committed,
+    );
+    await committed;
     return entry.view;
   }
 

@@ -1,0 +1,185 @@
+import { EventEmitter } from 'node:events';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { applyProvisioning } from '../../src/calls/app/provisioning.js';
+import { type AppServices, createAppServices } from '../../src/calls/app/services.js';
+import { CallControl } from '../../src/calls/call-control.js';
+import { sipError } from '../../src/sip/sip-errors.js';
+import type { InviteOptions, InviteResult } from '../../src/sip/ua/outgoing-invite.js';
+import { listTimeline } from '../../src/store/conversation.repository.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { findUserByUsername } from '../../src/store/user.repository.js';
+import { FakeClock } from '../../src/util/clock.js';
+
+/**
+ * An agent's outbound call through call control with a fake SIP stack and media engine: the
+ * agent's phone is INVITEd first (auto-answer), the number through the trunk only once it is up.
+ */
+interface Invite {
+  target: string;
+  options: InviteOptions;
+  answer: () => void;
+  fail: (status: number) => void;
+  byes: () => number;
+}
+const ANSWER =
+  'v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 41000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n';
+
+let store: Store;
+let invites: Invite[];
+let calls: CallControl;
+let services: AppServices;
+let orgId: string;
+let aliceId: string;
+
+beforeEach(async () => {
+  store = await openStore({ url: ':memory:' });
+  const clock = new FakeClock();
+  invites = [];
+  ({ orgId } = await applyProvisioning(
+    store.db,
+    {
+      org: { name: 'Acme' },
+      trunks: [{ name: 'pstn', inbound: { allow: ['127.0.0.1'] }, outbound: { uri: 'sip:127.0.0.1:5080' } }],
+      queues: [],
+      users: [
+        {
+          username: 'alice',
+          name: 'Alice',
+          password: 'p',
+          roles: ['agent'],
+          phone: { kind: 'sip', sipUser: 'alice', sipPassword: 'x' },
+        },
+      ],
+    },
+    '127.0.0.1',
+    new Date(clock.now()).toISOString(),
+    1024,
+  ));
+  aliceId = (await findUserByUsername(store.db, 'alice'))!.id;
+  const log = pino({ level: process.env.EARSHOT_TEST_LOG ?? 'silent' });
+  calls = new CallControl({
+    sip: {
+      invite: (target, options) =>
+        new Promise<InviteResult>((resolve, reject) => {
+          let byes = 0;
+          const dialog = Object.assign(new EventEmitter(), {
+            id: { callId: `c${invites.length}` },
+            state: 'confirmed',
+            bye: async () => {
+              byes++;
+            },
+          });
+          invites.push({
+            target,
+            options,
+            answer: () => resolve({ dialog, answerSdp: ANSWER } as unknown as InviteResult),
+            fail: (status) => reject(sipError('SIP_REQUEST_FAILED', `${status}`, { status })),
+            byes: () => byes,
+          });
+          options.signal?.addEventListener('abort', () => reject(sipError('SIP_REQUEST_CANCELLED')));
+        }),
+    },
+    media: {
+      createLeg: async () => ({ port: 30000 }),
+      updateLeg: async () => undefined,
+      setPlan: async () => undefined,
+      closeLeg: async () => undefined,
+    },
+    location: {
+      lookup: (aor) =>
+        aor.startsWith('sip:alice@')
+          ? [
+              {
+                aor,
+                contact: 'sip:alice@127.0.0.1:6000',
+                key: aor,
+                callId: 'r',
+                cseq: 1,
+                expiresAt: 1e15,
+                q: 1,
+                source: undefined,
+              },
+            ]
+          : [],
+    },
+    db: store.db,
+    clock,
+    logger: log,
+    settings: { sipHost: '127.0.0.1', mediaHost: '127.0.0.1', ringTimeoutMs: 30_000 },
+  });
+  services = createAppServices({ db: store.db, clock, log, monitorCap: 5, tokenTtlS: 60, effects: calls });
+  calls.attach(services);
+});
+
+afterEach(async () => {
+  await calls.close();
+  await services.close();
+  await store.close();
+});
+
+const waitInvites = (n: number) => expect.poll(() => invites.length, { timeout: 5000, interval: 5 }).toBe(n);
+
+describe('outbound call orchestration', () => {
+  it('agent phone first (auto-answer), then the number through the trunk; answered → both connected', async () => {
+    const view = await services.conversations.startOutbound(orgId, aliceId, '+15550123');
+    await waitInvites(1);
+    expect(invites[0]).toMatchObject({ target: 'sip:alice@127.0.0.1:6000', options: { autoAnswer: true } });
+    // Nothing else is placed before the agent answers (the number's leg waits for it).
+    expect(calls.dump().legs.map((l) => l.state)).toEqual(['inviting', 'inviting']);
+    expect(invites).toHaveLength(1);
+    invites[0]!.answer();
+    await waitInvites(2);
+    expect(invites[1]).toMatchObject({
+      target: 'sip:+15550123@127.0.0.1:5080',
+      options: { autoAnswer: false },
+    });
+    invites[1]!.answer();
+    await expect
+      .poll(() =>
+        services.conversations.record(orgId, view.id)?.participants.map((p) => [p.purpose, p.state]),
+      )
+      .toEqual([
+        ['agent', 'connected'],
+        ['customer', 'connected'],
+      ]);
+    expect(calls.dump().legs.map((l) => l.state)).toEqual(['up', 'up']);
+  });
+
+  it('the number is busy (486): the customer leaves no-answer, the conversation ends, the agent leg gets a BYE', async () => {
+    const view = await services.conversations.startOutbound(orgId, aliceId, '15550123');
+    await waitInvites(1);
+    invites[0]!.answer();
+    await waitInvites(2);
+    invites[1]!.fail(486);
+    await expect.poll(() => services.conversations.record(orgId, view.id)).toBeUndefined();
+    await calls.idle();
+    expect(invites[0]!.byes()).toBe(1);
+    expect(calls.dump().legs).toEqual([]);
+    const tl = (await listTimeline(store.db, orgId, view.id)) ?? [];
+    expect(tl.map((e) => e.type)).toContain('conversation.ended');
+  });
+
+  it("the agent's phone does not answer: the number is never called, the conversation ends", async () => {
+    const view = await services.conversations.startOutbound(orgId, aliceId, '15550123');
+    await waitInvites(1);
+    invites[0]!.fail(480);
+    await expect.poll(() => services.conversations.record(orgId, view.id)).toBeUndefined();
+    await calls.idle();
+    expect(invites).toHaveLength(1);
+    expect(calls.dump().legs).toEqual([]);
+  });
+
+  it('the agent hangs up (API disconnect) while the number rings: CANCEL to the number, conversation ends', async () => {
+    const view = await services.conversations.startOutbound(orgId, aliceId, '15550123');
+    await waitInvites(1);
+    invites[0]!.answer();
+    await waitInvites(2);
+    const agent = services.conversations.record(orgId, view.id)!.participants[0]!;
+    await services.conversations.apply(orgId, view.id, { type: 'disconnect', participantId: agent.id });
+    await expect.poll(() => invites[1]!.options.signal?.aborted).toBe(true);
+    await expect.poll(() => services.conversations.record(orgId, view.id)).toBeUndefined();
+    await calls.idle();
+    expect(calls.dump().legs).toEqual([]);
+  });
+});
