@@ -39,15 +39,17 @@ function canBindUdp(port: number): Promise<boolean> {
   });
 }
 
-function udpEphemeral(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createSocket('udp4');
-    s.once('error', reject);
-    s.bind({ port: 0, address: HOST }, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * Candidate ports come from below the kernel's ephemeral range (32768-60999 here): a port the kernel
+ * hands out for someone's `bind(0)` or outgoing connection can never collide with them later. The
+ * start is random per call, so parallel test processes rarely probe the same blocks.
+ */
+const CANDIDATES: readonly [number, number] = [10_000, 32_000];
+
+function randomCandidate(span: number): number {
+  const [lo, hi] = CANDIDATES;
+  const slots = Math.floor((hi - lo) / span);
+  return lo + Math.floor(Math.random() * slots) * span;
 }
 
 const handedOut = new Set<number>();
@@ -59,8 +61,7 @@ const handedOut = new Set<number>();
 export async function freePorts(count: number, span = 2): Promise<number[]> {
   const out: number[] = [];
   for (let attempts = 0; out.length < count && attempts < 200; attempts++) {
-    const base = await udpEphemeral();
-    if (base + span > 65535) continue;
+    const base = randomCandidate(span);
     let ok = true;
     for (let p = base; p < base + span && ok; p++) {
       ok = !handedOut.has(p) && (await canBindUdp(p)) && (await canBindTcp(p));
