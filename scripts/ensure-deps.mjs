@@ -14,6 +14,9 @@ if (!existsSync(marker) || statSync(marker).mtimeMs < statSync(lock).mtimeMs) {
   console.log('earshot: installing npm dependencies (npm ci) ...');
   execSync('npm ci --no-audit --no-fund', { cwd: root, stdio: 'inherit' });
 }
+// The media workers' batched-UDP addon (native/udp-batch); skipped when up to date, a warning (never a
+// failure) when it cannot be built: the engine then uses the pure-Node dgram path.
+execSync(`"${process.execPath}" scripts/build-native.mjs --quiet`, { cwd: root, stdio: 'inherit' });
 
 /** Newest modification time of any file under `dir`. */
 function newest(dir) {
