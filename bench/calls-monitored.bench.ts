@@ -253,7 +253,7 @@ async function step(n: number, holdS: number): Promise<StepResult> {
     const loss = lossOf(stats0, stats1);
     const exit = await Promise.race([
       customers.exited,
-      pause(2 * setupBudgetS * 1000 + 30_000).then(() => 'late'),
+      new Promise<string>((r) => setTimeout(() => r('late'), 2 * setupBudgetS * 1000 + 30_000).unref()),
     ]);
     const failedCalls = customers.stat('FailedCall(C)');
     const successful = customers.stat('SuccessfulCall(C)');
