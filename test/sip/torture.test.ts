@@ -1,10 +1,13 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseMessage } from '../../src/sip/message/parse-message.js';
 import type { SipRequest, SipResponse } from '../../src/sip/message/sip-message.js';
 import { SipParseError } from '../../src/sip/message/sip-parse-error.js';
 import { serializeUri, unescapeUri } from '../../src/sip/message/sip-uri.js';
 import { SipUserAgent } from '../../src/sip/ua/sip-user-agent.js';
-import { loadTorture, tortureNames } from './torture-fixtures.js';
+import { loadTorture, TORTURE_DIR, tortureNames } from './torture-fixtures.js';
 import { optionsRequest, UdpPeer } from './udp-peer.js';
 
 /**
@@ -43,6 +46,8 @@ const EXPECTED: Record<string, number | 'drop'> = {
   baddate: 603, // "an element … MAY accept it": the Date header is not interpreted
   regbadct: 400,
   badaspec: 400,
+  // RFC 4475 §3.1.2.13: "reasonable always to reject this kind of error with a 400". The RFC's
+  // archived baddn ends after "l: 0" CRLF, with no empty line after the headers.
   baddn: 400,
   badvers: 505,
   mismatch01: 400,
@@ -117,6 +122,28 @@ describe('RFC 4475 fixtures', () => {
   it('has one fixture per named test of sections 3.1 to 3.3, each with an expectation', () => {
     expect(tortureNames()).toEqual(Object.keys(EXPECTED).sort());
   });
+
+  // SHA256SUMS holds the digests of the files of RFC 4475 Appendix A (its bit-exact archive of
+  // each message), so each decoded fixture must be the RFC's message byte for byte.
+  const archive = new Map(
+    readFileSync(join(TORTURE_DIR, 'SHA256SUMS'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const [digest, file] = line.split(/\s+/);
+        return [(file ?? '').replace(/\.dat$/, ''), digest] as const;
+      }),
+  );
+
+  it('has a digest of the RFC archive file for every fixture', () => {
+    expect([...archive.keys()].sort()).toEqual(tortureNames());
+  });
+
+  for (const name of tortureNames()) {
+    it(`${name} decodes to the RFC archive's ${name}.dat byte for byte`, () => {
+      expect(createHash('sha256').update(loadTorture(name)).digest('hex')).toBe(archive.get(name));
+    });
+  }
 
   for (const name of VALID) {
     it(`${name} parses and serializes back to a parseable message`, () => {
@@ -200,6 +227,10 @@ describe('RFC 4475 valid messages: fields', () => {
   it('esc02, lwsdisp, semiuri, transports: methods, display names, user parts, transports', () => {
     expect(req('esc02').method).toBe('RE%47IST%45R');
     expect(req('esc02').from.displayName).toBe('%Z%45');
+    // "C%6Fntact" is an unknown header field, not a third Contact (% escapes nothing in a name).
+    expect(req('esc02').getNameAddrs('contact')).toHaveLength(2);
+    expect(req('esc02').get('C%6Fntact')).toBe('<sip:alias2@host2.example.com>');
+    expect(req('esc02').via[0]?.params.get('branch')).toBe('z9hG4bK209%fzsnel234');
     expect(req('lwsdisp').from.displayName).toBe('caller');
     const s = req('semiuri');
     expect(s.uri.kind === 'sip' && s.uri.user).toBe('user;par=u%40example.net');
@@ -214,6 +245,12 @@ describe('RFC 4475 valid messages: fields', () => {
     expect(m.to.uri.kind === 'sip' && m.to.uri.port).toBe(6000);
     expect(m.fromTag).toBe(`12${'982'.repeat(50)}424`);
     expect(m.via[33]?.params.get('branch')).toBe(`very${'long'.repeat(50)}branchvalue`);
+    expect(m.via.map((v) => v.host).slice(0, 3)).toEqual([
+      'sip33.example.com',
+      'sip32.example.com',
+      'sip31.example.com',
+    ]);
+    expect(m.from.params.has(`unknownvalueless${'paramname'.repeat(10)}`)).toBe(true);
   });
 
   it('dblreq: bytes after Content-Length are discarded; mpart01: multipart body kept whole', () => {
@@ -223,6 +260,11 @@ describe('RFC 4475 valid messages: fields', () => {
     const mp = req('mpart01');
     expect(mp.contentType).toBe('multipart/mixed');
     expect(mp.bodyText.startsWith('--7a9cbec02ceef655')).toBe(true);
+    expect(mp.body.length).toBe(553);
+    expect(mp.body.includes(Buffer.from([0x30, 0x82, 0x01, 0x52, 0x06, 0x09]))).toBe(true);
+    expect(mp.body.subarray(-24).toString('latin1')).toBe('\r\n--7a9cbec02ceef655--\r\n');
+    const b = res('bcast');
+    expect([b.status, b.cseq, b.body.length]).toEqual([200, { seq: 35, method: 'INVITE' }, 154]);
   });
 
   it('unreason and noreason: UTF-8 and empty reason phrases', () => {
@@ -292,7 +334,14 @@ describe('RFC 4475 messages sent to a running UA over UDP', () => {
         expect(before).toEqual([]);
         return;
       }
-      expect(finals).toEqual([expected]);
+      expect(
+        finals,
+        name === 'baddn'
+          ? 'KNOWN SIP BUG (src/sip, not fixed here): parseMessage refuses a datagram with no empty ' +
+              "line after its headers ('no empty line after the headers') without a partial message, " +
+              'so the transport cannot answer 400 and drops it; RFC 4475 baddn is such a datagram'
+          : undefined,
+      ).toEqual([expected]);
       const answer = before.find((t) => /^SIP\/2\.0 [2-6]/.test(t)) ?? '';
       if (name === 'bext01')
         expect(answer).toContain('Unsupported: nothingSupportsThis, nothingSupportsThisEither');
