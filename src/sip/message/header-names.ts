@@ -1,4 +1,4 @@
-import { ascii, equalsLowerIn, type ScanText } from './scan-text.js';
+import { ascii, type ScanText } from './scan-text.js';
 
 /**
  * Header field names. RFC 3261 §7.3.1: "Header field names are case-insensitive"; §7.3.3 and
@@ -137,30 +137,43 @@ const INTERNED = [
   'security-server',
   'security-verify',
 ];
-const BY_LENGTH: { bytes: Uint8Array; key: string }[][] = [];
-for (const key of INTERNED) {
-  const list = BY_LENGTH[key.length] ?? [];
-  list.push({ bytes: ascii(key), key });
-  BY_LENGTH[key.length] = list;
+/**
+ * The hash `headerKeyIn` is given: h = h * 31 + (byte | 0x20) over the name's bytes, in int32
+ * arithmetic (the parser computes it while it scans the name).
+ */
+export function nameHash(name: string): number {
+  let h = 0;
+  for (let i = 0; i < name.length; i++) h = (h * 31 + (name.charCodeAt(i) | 32)) | 0;
+  return h;
 }
-/** Compact form (lower-case letter code) → key. */
-const COMPACT_BY_CODE: (string | undefined)[] = [];
-for (const [c, key] of Object.entries(COMPACT)) COMPACT_BY_CODE[c.charCodeAt(0)] = key;
 
-/** `headerKey` of the field-name (a token) at `[a, z)` of a scanned text. */
-export function headerKeyIn(t: ScanText, a: number, z: number): string {
-  const n = z - a;
-  if (n === 1) {
-    const key = COMPACT_BY_CODE[(t.b[t.o + a] as number) | 32];
-    if (key !== undefined) return key;
-  } else {
-    const list = BY_LENGTH[n];
-    if (list !== undefined) {
-      for (let k = 0; k < list.length; k++) {
-        const e = list[k] as { bytes: Uint8Array; key: string };
-        if (equalsLowerIn(t, a, z, e.bytes)) return e.key;
-      }
-    }
+/** Open addressing on the name hash: the slot holds the key and its bytes. */
+const SLOTS = 256;
+const SLOT_KEYS: (string | undefined)[] = new Array(SLOTS).fill(undefined);
+const SLOT_BYTES: Uint8Array[] = new Array(SLOTS).fill(new Uint8Array(0));
+for (const key of [...INTERNED, ...Object.keys(COMPACT)]) {
+  let i = nameHash(key) & (SLOTS - 1);
+  while (SLOT_KEYS[i] !== undefined) i = (i + 1) & (SLOTS - 1);
+  SLOT_KEYS[i] = COMPACT[key] ?? key;
+  SLOT_BYTES[i] = ascii(key);
+}
+
+/**
+ * Whether the token at `b[p…]` equals the lower-case `lit` ignoring ASCII case. `c | 0x20` lowers
+ * a letter and changes no other token character into a letter or '-' (the names' other bytes).
+ */
+function tokenEqualsLower(b: Uint8Array, p: number, lit: Uint8Array): boolean {
+  for (let k = 0; k < lit.length; k++) if (((b[p + k] as number) | 32) !== lit[k]) return false;
+  return true;
+}
+
+/** `headerKey` of the field-name (a token) at `[a, z)` of a scanned text, whose `nameHash` is `h`. */
+export function headerKeyIn(t: ScanText, a: number, z: number, h: number): string {
+  for (let i = h & (SLOTS - 1); ; i = (i + 1) & (SLOTS - 1)) {
+    const key = SLOT_KEYS[i];
+    if (key === undefined) break;
+    const lit = SLOT_BYTES[i] as Uint8Array;
+    if (lit.length === z - a && tokenEqualsLower(t.b, t.o + a, lit)) return key;
   }
   return headerKey(t.s.slice(a, z));
 }

@@ -7,6 +7,7 @@ import {
   CLASS,
   equalsIn,
   indexOfIn,
+  NOT_WS,
   parseIntIn,
   type ScanText,
   scanText,
@@ -133,11 +134,16 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
     pos = eol + sepLen;
     // field-name = token; HCOLON = *( SP / HTAB ) ":" SWS — scanned in place, without slicing the line.
     let ne = lineStart;
-    while (ne < eol && (CLASS[b[o + ne] as number] as number) & TOKEN) ne++;
+    let h = 0;
+    for (; ne < eol; ne++) {
+      const c = b[o + ne] as number;
+      if (((CLASS[c] as number) & TOKEN) === 0) break;
+      h = (h * 31 + (c | 32)) | 0;
+    }
     if (ne === lineStart) fail('bad header name', head);
     const colon = skipWsIn(t, ne, eol);
     if (colon >= eol || b[o + colon] !== 58) fail('header line without a colon after its name', head);
-    const key = headerKeyIn(t, lineStart, ne);
+    const key = headerKeyIn(t, lineStart, ne, h);
     // The value is [va, vz) of vt: the line itself, or the joined text of a folded header.
     let vt = t;
     let va = skipWsIn(t, colon + 1, eol);
@@ -158,12 +164,13 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
       vz = value.length;
     }
     switch (key) {
-      case 'via':
-        if (indexOfIn(vt, 44, va, vz) < 0) {
-          const r = parseViaIn(vt, va, vz);
-          if (!r.ok) fail(r.reason, head);
-          msg.via.push(r.value);
-        } else {
+      case 'via': {
+        // One via-parm parses as a whole; a comma outside a quoted string never does, so only a
+        // failed value is looked at as a list.
+        const r = parseViaIn(vt, va, vz);
+        if (r.ok) msg.via.push(r.value);
+        else if (indexOfIn(vt, 44, va, vz) < 0) fail(r.reason, head);
+        else {
           for (const v of splitList(value ?? head.slice(va, vz))) {
             const r = parseVia(v);
             if (!r.ok) fail(r.reason, head);
@@ -171,6 +178,7 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
           }
         }
         break;
+      }
       case 'from':
         if (haveFrom) fail('more than one From', head);
         msg.from = nameAddrOrFail(vt, va, vz, key, head);
@@ -183,8 +191,7 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
         break;
       case 'call-id':
         if (haveCallId) fail('more than one Call-ID', head);
-        if (va === vz || indexOfIn(vt, 32, va, vz) >= 0 || indexOfIn(vt, 9, va, vz) >= 0)
-          fail('bad Call-ID', head);
+        if (!allIn(vt, NOT_WS, va, vz)) fail('bad Call-ID', head);
         msg.callId = vt.s.slice(va, vz);
         haveCallId = true;
         break;
@@ -312,11 +319,12 @@ function parseRequestLine(t: ScanText, end: number): SipRequest {
   const head = t.s;
   const sp1 = indexOfIn(t, 32, 0, end);
   const sp2 = sp1 < 0 ? -1 : indexOfIn(t, 32, sp1 + 1, end);
-  if (sp1 <= 0 || sp2 < 0 || indexOfIn(t, 32, sp2 + 1, end) >= 0) {
+  const versionOk = sp2 >= 0 && equalsIn(t, sp2 + 1, end, SIP_2_0);
+  if (sp1 <= 0 || sp2 < 0 || (!versionOk && indexOfIn(t, 32, sp2 + 1, end) >= 0)) {
     fail('request line is not Method SP Request-URI SP SIP-Version', head);
   }
   if (!allIn(t, TOKEN, 0, sp1)) fail('bad method', head);
-  if (!equalsIn(t, sp2 + 1, end, SIP_2_0)) badVersion(head.slice(sp2 + 1, end), head);
+  if (!versionOk) badVersion(head.slice(sp2 + 1, end), head);
   const method = methodIn(t, 0, sp1);
   const u = parseUriIn(t, sp1 + 1, sp2);
   if (!u.ok) fail(`bad Request-URI: ${u.reason}`, head);

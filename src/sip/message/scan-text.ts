@@ -48,7 +48,10 @@ export const URI_FORBIDDEN = 16;
 /** gen-value of a parameter that is not quoted: token / host (IPv6 references carry ':' '[' ']'). */
 export const PARAM_VALUE = 32;
 
-/** The classes of each byte; 0 for every byte >= 0x80. */
+/** Any byte but SP and HTAB. */
+export const NOT_WS = 64;
+
+/** The classes of each byte; 0 for every byte >= 0x80 but NOT_WS. */
 export const CLASS = new Uint8Array(256);
 function mark(chars: string | readonly number[], cls: number): void {
   for (const c of chars) {
@@ -62,6 +65,7 @@ mark('0123456789', DIGIT);
 mark([...Array.from({ length: 33 }, (_, c) => c), 34, 60, 62, 127], URI_FORBIDDEN);
 mark(':[]', PARAM_VALUE);
 mark(' \t', WS);
+for (let c = 0; c < 256; c++) if (c !== 32 && c !== 9) CLASS[c] = (CLASS[c] as number) | NOT_WS;
 
 /** Index of the first `byte` in `[from, end)`, or -1. */
 export function indexOfIn(t: ScanText, byte: number, from: number, end: number): number {
