@@ -107,7 +107,10 @@ function parse(buf: Buffer, datagram: boolean): SipRequest | SipResponse {
       sep = '\n';
     }
   }
-  if (headEnd < 0) fail('no empty line after the headers');
+  // RFC 4475 §3.1.2.13 (baddn): "It is reasonable always to reject this kind of error with a 400" — a
+  // datagram whose headers run to its end still carries a Via, so the partial lets the transport answer.
+  if (headEnd < 0)
+    fail('no empty line after the headers', buf.toString('utf8', start, Math.min(buf.length, start + 8192)));
   const head = buf.toString('utf8', start, headEnd);
   const t = scanTextOf(head, buf, start, headEnd);
   const b = t.b;
