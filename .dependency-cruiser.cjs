@@ -81,7 +81,8 @@ module.exports = {
     },
     {
       name: 'config-for-the-shell-only',
-      comment: 'src/config is read by main, api, calls and store; the domain and the libraries take plain values.',
+      comment:
+        'src/config is read by main, api, calls and store; the domain and the libraries take plain values.',
       severity: 'error',
       from: { path: '(^|/)src/(center|sip|media|util)/' },
       to: { path: '(^|/)src/config/' },

@@ -173,7 +173,7 @@ describe('earshot serve with SIP', () => {
     await until(
       () => {
         try {
-          return /received[^]*SIP\/2\.0 200/.test(readFileSync(join(sipp.dir, 'messages.log'), 'utf8'));
+          return /received[\s\S]*SIP\/2\.0 200/.test(readFileSync(join(sipp.dir, 'messages.log'), 'utf8'));
         } catch {
           return false;
         }
