@@ -18,31 +18,28 @@ describe('test/support/sip-peers', () => {
 
   const scenario = (name: string) => readFileSync(join(import.meta.dirname, 'scenarios', name), 'utf8');
 
-  it('our uac-call scenario completes against a SIPp UAS (uas-reference.xml), also with 10 % packets lost', async () => {
-    for (const lost of [undefined, 10]) {
-      // scenarios/uas-reference.xml, not the built-in uas: that one has no wait after its 200 to BYE, so a
-      // BYE retransmitted because that 200 was lost hits a dead call and the caller fails. A high -m keeps it
-      // running until the caller is done (closeAll stops it).
-      const uas = peers.add(
-        await startSipp({
-          scenario: scenario('uas-reference.xml'),
-          calls: lost ? 1000 : 3,
-          ...(lost ? { lost } : {}),
-        }),
-      );
-      await uas.listening();
-      const uac = peers.add(
-        await startSipp({
-          scenario: scenario('uac-call.xml'),
-          remote: `127.0.0.1:${uas.localPort}`,
-          calls: 3,
-          service: 'bob',
-          ...(lost ? { lost } : {}),
-        }),
-      );
-      expect((await uac.finished(40_000)).code, peers.describe()).toBe(0);
-      await peers.closeAll();
-    }
+  // Only without loss: SIPp against SIPp with both ends dropping 10 % is not reliable (SIPp's UAS does not
+  // retransmit a lost 200 on its own; one CI run timed out on it). The lossy path that matters, our scenario
+  // against Earshot's UAS with -lost 10, is sipp-uac-call.test.ts.
+  it('our uac-call scenario completes against a SIPp UAS (uas-reference.xml)', async () => {
+    // scenarios/uas-reference.xml, not the built-in uas: it waits after its 200 to BYE, as Earshot does.
+    const uas = peers.add(
+      await startSipp({
+        scenario: scenario('uas-reference.xml'),
+        calls: 3,
+      }),
+    );
+    await uas.listening();
+    const uac = peers.add(
+      await startSipp({
+        scenario: scenario('uac-call.xml'),
+        remote: `127.0.0.1:${uas.localPort}`,
+        calls: 3,
+        service: 'bob',
+      }),
+    );
+    expect((await uac.finished(40_000)).code, peers.describe()).toBe(0);
+    await peers.closeAll();
   });
 
   it('our uac-cancel scenario completes against a ringing SIPp callee (487)', async () => {
