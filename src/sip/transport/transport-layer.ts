@@ -67,7 +67,22 @@ export class TransportLayer {
     this.log = logger.child({ module: 'sip.transport' });
   }
 
+  /**
+   * UDP and TCP share one port number. With `port: 0` the kernel picks UDP's, and that number may already be
+   * taken for TCP by some other socket: then the whole start is retried on a new number.
+   */
   static async start(options: TransportLayerOptions): Promise<TransportLayer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await TransportLayer.startOnce(options);
+      } catch (err) {
+        const inUse = (err as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+        if (options.port !== 0 || !inUse || attempt >= 8) throw err;
+      }
+    }
+  }
+
+  private static async startOnce(options: TransportLayerOptions): Promise<TransportLayer> {
     const layer = new TransportLayer(options.host, options.logger, options.forceRport ?? true);
     const maxMessageSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE;
     const delegate: TransportDelegate = {
