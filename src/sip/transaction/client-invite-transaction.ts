@@ -100,13 +100,7 @@ export class ClientInviteTransaction extends Transaction<ClientInviteState> {
   }
 
   private sendRequest(): void {
-    this.env.send(this.request, this.destination).catch((err: Error) => this.transportError(err));
-  }
-
-  private transportError(err: Error): void {
-    if (this.state === S.Terminated) return;
-    this.transition(S.Terminated);
-    this.user.onFailure(err);
+    this.sendOrFail(this.request, this.destination, (err) => this.user.onFailure(err));
   }
 
   receiveResponse(response: SipResponse): void {

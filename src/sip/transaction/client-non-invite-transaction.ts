@@ -51,6 +51,8 @@ export enum ClientNonInviteState {
 }
 
 const S = ClientNonInviteState;
+/** A transport failure after the final response (e.g. on a retransmission) changes nothing. */
+const SETTLED: readonly ClientNonInviteState[] = [S.Completed];
 const TABLE: Record<ClientNonInviteState, readonly ClientNonInviteState[]> = {
   [S.Trying]: [S.Proceeding, S.Completed, S.Terminated],
   [S.Proceeding]: [S.Completed, S.Terminated],
@@ -110,11 +112,7 @@ export class ClientNonInviteTransaction extends Transaction<ClientNonInviteState
   }
 
   private sendRequest(): void {
-    this.env.send(this.request, this.destination).catch((err: Error) => {
-      if (this.state === S.Terminated || this.state === S.Completed) return;
-      this.transition(S.Terminated);
-      this.user.onFailure(err);
-    });
+    this.sendOrFail(this.request, this.destination, (err) => this.user.onFailure(err), SETTLED);
   }
 
   receiveResponse(response: SipResponse): void {

@@ -172,11 +172,7 @@ export class ServerInviteTransaction extends Transaction<ServerInviteState> {
   private sendLast(): void {
     const r = this.lastResponse;
     if (!r) return;
-    this.env.send(r, this.destination).catch((err: Error) => {
-      if (this.state === S.Terminated) return;
-      this.transition(S.Terminated);
-      this.user.onServerFailure?.(err);
-    });
+    this.sendOrFail(r, this.destination, (err) => this.user.onServerFailure?.(err));
   }
 
   get finalResponse(): SipResponse | undefined {

@@ -106,11 +106,7 @@ export class ServerNonInviteTransaction extends Transaction<ServerNonInviteState
   private sendLast(): void {
     const r = this.lastResponse;
     if (!r) return;
-    this.env.send(r, this.destination).catch((err: Error) => {
-      if (this.state === S.Terminated) return;
-      this.transition(S.Terminated);
-      this.user.onServerFailure?.(err);
-    });
+    this.sendOrFail(r, this.destination, (err) => this.user.onServerFailure?.(err));
   }
 
   get finalResponse(): SipResponse | undefined {

@@ -20,6 +20,8 @@ export interface TransactionEnvironment {
  * the state, checking it against the machine's transition table; timers are armed on entering a
  * state and all of them are cleared on leaving it.
  */
+const NONE: readonly never[] = [];
+
 export abstract class Transaction<S extends string> {
   private current: S;
   private readonly timers = new Map<string, TimerHandle>();
@@ -72,6 +74,23 @@ export abstract class Transaction<S extends string> {
         if (this.current === state) fn();
       }),
     );
+  }
+
+  /**
+   * Sends a message of this transaction. RFC 3261 §17.1.4 / §17.2.4: a transport failure terminates the
+   * transaction and is reported to the TU — unless it already ended (or reached one of `settled`).
+   */
+  protected sendOrFail(
+    message: SipRequest | SipResponse,
+    destination: Destination,
+    report: (err: Error) => void,
+    settled: readonly S[] = NONE,
+  ): void {
+    this.env.send(message, destination).catch((err: Error) => {
+      if (this.current === this.terminatedState || settled.includes(this.current)) return;
+      this.transition(this.terminatedState);
+      report(err);
+    });
   }
 
   protected disarm(name: string): void {
