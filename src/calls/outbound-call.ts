@@ -72,6 +72,7 @@ export async function placeOutbound(
       signal: leg.abort.signal,
       ...(target.destination ? { destination: target.destination } : {}),
       ...(from ? { from } : {}),
+      ...(target.credentials ? { credentials: target.credentials } : {}),
       onProgress: (res) => {
         if (res.status >= 180 && leg.state === LegState.Inviting) leg.transition(LegState.Ringing);
       },

@@ -4,7 +4,7 @@ import type { OutboundCallLegs } from './app/call-side-effects.js';
 import { CallLeg, LegState } from './call-leg.js';
 import type { CallRuntime } from './call-runtime.js';
 import { placeOutbound } from './outbound-call.js';
-import { numberViaTrunk, phoneTarget } from './phone-target.js';
+import { phoneTarget, trunkTarget } from './phone-target.js';
 import type { WebRtcAwareTarget } from './webrtc-leg.js';
 
 /**
@@ -20,8 +20,10 @@ import type { WebRtcAwareTarget } from './webrtc-leg.js';
  * release of either (the conversation ended, the API disconnected a party) aborts what is pending.
  *
  * Outcomes: agent phone unreachable / not answering → the conversation ends (the number is never
- * called); number answered → `answer`; number failed (busy, no answer,
- * unreachable, no trunk) → `no-answer` on the customer, then `conversation.end` (BYE to the agent).
+ * called); number answered → `answer`; number failed → `no-answer` on the customer with the reason
+ * (`declined` busy, `no-answer`, `phone-unreachable` for 503/timeouts/no trunk), then
+ * `conversation.end` (BYE to the agent). A trunk that challenges (401/407) is answered with the
+ * credentials of its outbound URI (`trunkTarget`).
  */
 export function placeOutboundConversation(
   rt: CallRuntime,
@@ -95,29 +97,30 @@ async function run(
       if (!trunk?.outboundUri) {
         log.info({}, 'outbound call: no trunk with an outbound URI');
         await rt.release(numberLeg, 'no trunk');
-        await cmd({ type: 'no-answer', participantId: call.customerParticipantId });
+        await cmd({
+          type: 'no-answer',
+          participantId: call.customerParticipantId,
+          reason: 'phone-unreachable',
+        });
         await cmd({ type: 'conversation.end' });
         return;
       }
-      const uri = numberViaTrunk(call.number, trunk.outboundUri);
       // Not awaited: this callback returns once the agent's leg is up; the number rings meanwhile.
       void rt.track(
-        placeOutbound(
-          rt,
-          numberLeg,
-          { uri, autoAnswer: false },
-          {
-            answered: async () => {
-              if (!(await cmd({ type: 'answer', participantId: call.customerParticipantId })))
-                await rt.release(numberLeg, 'answer refused');
-            },
-            failed: async (reason) => {
-              log.info({ reason }, 'outbound call: the number was not reached');
-              await cmd({ type: 'no-answer', participantId: call.customerParticipantId });
-              await cmd({ type: 'conversation.end' });
-            },
+        placeOutbound(rt, numberLeg, trunkTarget(call.number, trunk.outboundUri), {
+          answered: async () => {
+            if (!(await cmd({ type: 'answer', participantId: call.customerParticipantId })))
+              await rt.release(numberLeg, 'answer refused');
           },
-        ),
+          failed: async (reason) => {
+            log.info({ reason }, 'outbound call: the number was not reached');
+            // The number's outcome is its `participant.left` reason: busy (486/600/603) →
+            // `declined`, no answer (480/487, ring timeout) → `no-answer`, anything else (503,
+            // a timeout, no route) → `phone-unreachable` (`failureOfStatus`).
+            await cmd({ type: 'no-answer', participantId: call.customerParticipantId, reason });
+            await cmd({ type: 'conversation.end' });
+          },
+        }),
       );
     },
     failed: (reason) => agentGone(reason),

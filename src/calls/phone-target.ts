@@ -13,6 +13,14 @@ export interface PhoneTarget {
    * `remote` number rings.
    */
   readonly autoAnswer: boolean;
+  /** Digest credentials for a 401/407 challenge (calls through a trunk that authenticates us). */
+  readonly credentials?: TrunkCredentials;
+}
+
+/** The user and password of a trunk's outbound URI (`sip:user:password@host:port`). */
+export interface TrunkCredentials {
+  readonly username: string;
+  readonly password: string;
 }
 
 export interface PhoneTargetContext {
@@ -23,11 +31,40 @@ export interface PhoneTargetContext {
   readonly trunkOutboundUri: string | undefined;
 }
 
-/** `sip:<number>@<trunk host:port;params>` (CONTRACT.md §3 "Remote numbers"). */
+/**
+ * `sip:<number>@<trunk host:port;params>` (CONTRACT.md §3 "Remote numbers"). The outbound URI's
+ * userinfo, if any, is dropped: the number is the Request-URI's user.
+ */
 export function numberViaTrunk(number: string, trunkOutboundUri: string): string {
   const m = /^(sips?):(?:[^@;>]*@)?(.*)$/i.exec(trunkOutboundUri.trim());
   if (!m) return `sip:${number}@${trunkOutboundUri}`;
   return `${m[1]!.toLowerCase()}:${number}@${m[2]}`;
+}
+
+/**
+ * The digest credentials of a trunk that challenges our INVITEs (401/407): the user and password
+ * of its outbound URI's userinfo, `sip:earshot:secret@pstn.example:5060` (RFC 3261 §19.1.1 URI
+ * grammar; percent-escapes decoded). None without a password. They answer the challenge only;
+ * they are never sent in a Request-URI or a header (RFC 3261 §19.1.1 discourages that).
+ */
+export function trunkCredentials(trunkOutboundUri: string): TrunkCredentials | undefined {
+  const m = /^sips?:([^@;>:]*):([^@;>]*)@/i.exec(trunkOutboundUri.trim());
+  if (!m) return undefined;
+  try {
+    return { username: decodeURIComponent(m[1]!), password: decodeURIComponent(m[2]!) };
+  } catch {
+    return undefined; // a malformed escape: no credentials rather than a wrong password
+  }
+}
+
+/** A number through the trunk: its Request-URI, no auto-answer (it rings), the trunk's credentials. */
+export function trunkTarget(number: string, trunkOutboundUri: string): PhoneTarget {
+  const credentials = trunkCredentials(trunkOutboundUri);
+  return {
+    uri: numberViaTrunk(number, trunkOutboundUri),
+    autoAnswer: false,
+    ...(credentials ? { credentials } : {}),
+  };
 }
 
 /**
@@ -41,7 +78,7 @@ export function phoneTarget(
 ): PhoneTarget | undefined {
   if (phone.kind === 'remote') {
     if (!phone.number || !ctx.trunkOutboundUri) return undefined;
-    return { uri: numberViaTrunk(phone.number, ctx.trunkOutboundUri), autoAnswer: false };
+    return trunkTarget(phone.number, ctx.trunkOutboundUri);
   }
   const user = phone.sipUser ?? phone.id;
   // The registrar's AOR index: scheme, user and lower-cased host, no port (Registrar.aorOf).

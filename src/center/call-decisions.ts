@@ -22,6 +22,7 @@ import {
   participantMuted,
   participantNotResponding,
 } from './conversation-events.js';
+import type { SupervisionFailure } from './conversation-types.js';
 import { stopSession } from './supervision-decisions.js';
 import { cancelConsult, completeConsult } from './transfer-decisions.js';
 
@@ -67,13 +68,13 @@ export function answer(d: Draft, participantId: string): void {
  * SPEC §4: "if they don't answer in time they go NOT_RESPONDING and the next agent is tried."
  * The participant leaves; the user's routing status is the caller's (`routingStatusAfter`).
  */
-export function noAnswer(d: Draft, participantId: string): void {
+export function noAnswer(d: Draft, participantId: string, reason: SupervisionFailure = 'no-answer'): void {
   requireActive(d);
   const p = find(d, participantId);
   if (!isParty(p) || p.state !== 'alerting') invalid(`participant ${p.id} is not an alerting party`);
   if (p.purpose === 'agent') d.events.push(participantNotResponding(d.env.now, d.id, participantRef(p)));
   if (d.consult?.consultedId === p.id) cancelConsult(d, 'no-answer');
-  else leave(d, p, 'no-answer');
+  else leave(d, p, reason);
 }
 
 /** The other connected parties of an agent's island. */

@@ -31,8 +31,12 @@ export type ConversationCommand =
   | { readonly type: 'offer'; readonly userId: string; readonly name: string }
   /** An alerting agent or external party answered. */
   | { readonly type: 'answer'; readonly participantId: string }
-  /** An alerting agent or external party did not answer in time (agent → `NOT_RESPONDING`). */
-  | { readonly type: 'no-answer'; readonly participantId: string }
+  /**
+   * An alerting agent or external party did not answer in time (agent → `NOT_RESPONDING`), or
+   * could not be reached: `reason` (default `no-answer`) is its `participant.left` reason, e.g.
+   * `declined` for a busy number, `phone-unreachable` for a trunk that refused the call.
+   */
+  | { readonly type: 'no-answer'; readonly participantId: string; readonly reason?: SupervisionFailure }
   /** Hold: on an agent, holds the other parties of its island (they hear music). */
   | { readonly type: 'hold'; readonly participantId: string }
   /** Resume: on an agent, resumes the parties it holds; on a held party, resumes that party. */

@@ -38,7 +38,7 @@ export function decide(c: ConversationRecord, command: ConversationCommand, env:
       answer(d, command.participantId);
       break;
     case 'no-answer':
-      noAnswer(d, command.participantId);
+      noAnswer(d, command.participantId, command.reason);
       break;
     case 'hold':
       hold(d, command.participantId);
