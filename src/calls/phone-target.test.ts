@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Binding } from '../sip/registrar/location-service.js';
-import { numberViaTrunk, phoneTarget } from './phone-target.js';
+import { numberViaTrunk, phoneTarget, trunkCredentials, trunkTarget } from './phone-target.js';
 
 function binding(contact: string, q: number, expiresAt: number): Binding {
   return {
@@ -67,5 +67,29 @@ describe('phoneTarget', () => {
     expect(numberViaTrunk('5000', 'sip:gw@10.0.0.1:5080;transport=tcp')).toBe(
       'sip:5000@10.0.0.1:5080;transport=tcp',
     );
+  });
+
+  it("answers a trunk's challenges with the user and password of its outbound URI, never sent", () => {
+    expect(trunkTarget('+15550123', 'sip:earshot:s%40cret@10.0.0.1:5080;transport=tcp')).toEqual({
+      uri: 'sip:+15550123@10.0.0.1:5080;transport=tcp',
+      autoAnswer: false,
+      credentials: { username: 'earshot', password: 's@cret' },
+    });
+    // A remote phone goes through the same trunk with the same credentials.
+    expect(
+      phoneTarget(
+        { id: 'ph', kind: 'remote', number: '15550100' },
+        { host: 'h', trunkOutboundUri: 'sip:earshot:pw@gw.example', location: location([]) },
+      ),
+    ).toEqual({
+      uri: 'sip:15550100@gw.example',
+      autoAnswer: false,
+      credentials: { username: 'earshot', password: 'pw' },
+    });
+    // No password (a user alone, or no userinfo), or a malformed escape: no credentials.
+    expect(trunkCredentials('sip:gw@10.0.0.1:5080')).toBeUndefined();
+    expect(trunkCredentials('sip:10.0.0.1:5080')).toBeUndefined();
+    expect(trunkCredentials('sip:u:%zz@10.0.0.1')).toBeUndefined();
+    expect(trunkTarget('1', 'sip:10.0.0.1:5080')).toEqual({ uri: 'sip:1@10.0.0.1:5080', autoAnswer: false });
   });
 });

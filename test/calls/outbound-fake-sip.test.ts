@@ -8,6 +8,7 @@ import { sipError } from '../../src/sip/sip-errors.js';
 import type { InviteOptions, InviteResult } from '../../src/sip/ua/outgoing-invite.js';
 import { listTimeline } from '../../src/store/conversation.repository.js';
 import { openStore, type Store } from '../../src/store/database.js';
+import { upsertTrunk } from '../../src/store/trunk.repository.js';
 import { findUserByUsername } from '../../src/store/user.repository.js';
 import { FakeClock } from '../../src/util/clock.js';
 
@@ -134,6 +135,8 @@ describe('outbound call orchestration', () => {
       target: 'sip:+15550123@127.0.0.1:5080',
       options: { autoAnswer: false },
     });
+    // The trunk's URI has no userinfo: no credentials to answer a challenge with.
+    expect(invites[1]!.options.credentials).toBeUndefined();
     invites[1]!.answer();
     await expect
       .poll(() =>
@@ -158,6 +161,53 @@ describe('outbound call orchestration', () => {
     expect(calls.dump().legs).toEqual([]);
     const tl = (await listTimeline(store.db, orgId, view.id)) ?? [];
     expect(tl.map((e) => e.type)).toContain('conversation.ended');
+    // Busy is the number's reason for leaving (not a plain no-answer).
+    const customer = view.participants.find((p) => p.purpose === 'customer')!;
+    expect(
+      tl.filter((e) => e.type === 'participant.left' && e.participantId === customer.id).map((e) => e.reason),
+    ).toEqual(['declined']);
+  });
+
+  it('a trunk that refuses (503) or is not answered (480): the reason is on the timeline', async () => {
+    for (const [status, reason] of [
+      [503, 'phone-unreachable'],
+      [480, 'no-answer'],
+    ] as const) {
+      invites = [];
+      const view = await services.conversations.startOutbound(orgId, aliceId, '15550123');
+      await waitInvites(1);
+      invites[0]!.answer();
+      await waitInvites(2);
+      invites[1]!.fail(status);
+      await expect.poll(() => services.conversations.record(orgId, view.id)).toBeUndefined();
+      await calls.idle();
+      const customer = view.participants.find((p) => p.purpose === 'customer')!;
+      const tl = (await listTimeline(store.db, orgId, view.id)) ?? [];
+      expect(
+        tl
+          .filter((e) => e.type === 'participant.left' && e.participantId === customer.id)
+          .map((e) => e.reason),
+        `${status}`,
+      ).toEqual([reason]);
+      expect(calls.dump().legs).toEqual([]);
+    }
+  });
+
+  it("a trunk URI with a user and password: the number's INVITE carries them as credentials for a 401/407", async () => {
+    await upsertTrunk(store.db, {
+      orgId,
+      name: 'pstn',
+      inboundAllow: ['127.0.0.1'],
+      outboundUri: 'sip:earshot:s3cret@127.0.0.1:5080',
+    });
+    await services.conversations.startOutbound(orgId, aliceId, '15550123');
+    await waitInvites(1);
+    // The agent's phone is not the trunk: no credentials.
+    expect(invites[0]!.options.credentials).toBeUndefined();
+    invites[0]!.answer();
+    await waitInvites(2);
+    expect(invites[1]!.target).toBe('sip:15550123@127.0.0.1:5080');
+    expect(invites[1]!.options.credentials).toEqual({ username: 'earshot', password: 's3cret' });
   });
 
   it("the agent's phone does not answer: the number is never called, the conversation ends", async () => {

@@ -131,16 +131,20 @@ async function timelineOf(cid: string): Promise<string[]> {
   );
 }
 
-/** Nothing left: no call-control legs, no media legs, no live conversation. */
+/** Nothing left: no call-control legs, plans or tasks, no media legs, no live conversation. */
 async function expectNothingLeft(): Promise<void> {
-  await until(
-    async () => {
-      const left = await h.leftovers();
-      return left.legs.length === 0 && left.mediaLegs === 0 && left.live === 0;
-    },
-    10_000,
-    `nothing left allocated: ${JSON.stringify(await h.leftovers())}`,
-  );
+  const nothing = async () => {
+    const left = await h.leftovers();
+    const dump = h.calls.dump();
+    return { ...left, plans: dump.plans, pendingTasks: dump.pendingTasks };
+  };
+  const clean = (x: Awaited<ReturnType<typeof nothing>>) =>
+    x.legs.length === 0 && x.mediaLegs === 0 && x.live === 0 && x.plans.length === 0 && x.pendingTasks === 0;
+  try {
+    await until(async () => clean(await nothing()), 10_000, 'nothing left allocated');
+  } catch (err) {
+    throw new Error(`${String(err)}: ${JSON.stringify(await nothing())}`);
+  }
 }
 
 describe('outbound call through the trunk', () => {
