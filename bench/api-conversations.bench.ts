@@ -2,11 +2,17 @@
  * `GET /api/v2/conversations/calls?state=active` with 1,000 active conversations in the store,
  * driven by autocannon on loopback at 1,000 req/s (target p99 < 20 ms), then unthrottled.
  * The server runs in a child process (this file with `server`), so the load generator does not
- * share its event loop.
+ * share its event loop; it logs like production (pino at `info`, to /dev/null here). Besides
+ * autocannon's figures the bench prints the server's CPU time per request (user + system, from
+ * `process.cpuUsage()` in the server around each run): on a shared 2-core machine it moves far less
+ * with the load than the latency does.
+ *
+ * `EARSHOT_BENCH_SERVER_FLAGS` adds node flags to the server child, e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof` (a profile written at its clean exit) or `--trace-gc`.
  */
 import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { buildApp } from '../src/api/app.js';
@@ -21,7 +27,7 @@ const CONVERSATIONS = 1000;
 
 /** The part of autocannon's API used here (the package ships no types). */
 interface Result {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number; p99: number };
   errors: number;
   non2xx: number;
@@ -42,7 +48,7 @@ const autocannon = (await import(autocannonModule)).default as (
 async function server(dbFile: string): Promise<void> {
   const store = await openStore({ url: dbFile });
   const clock = new SystemClock();
-  const logger = pino({ level: 'silent' });
+  const logger = pino({ level: 'info', base: { app: 'earshot' } }, pino.destination('/dev/null'));
   const users = Array.from({ length: 20 }, (_, i) => ({
     username: `agent${i}`,
     name: `Agent ${i}`,
@@ -85,7 +91,12 @@ async function server(dbFile: string): Promise<void> {
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const { accessToken } = await services.auth.login('sup', 'sup', '127.0.0.1');
   process.send?.({ address, accessToken, setupMs });
-  process.on('message', async () => {
+  process.on('message', async (m) => {
+    if (m === 'cpu') {
+      const u = process.cpuUsage();
+      process.send?.({ user: u.user, system: u.system });
+      return;
+    }
     await app.close();
     await services.close();
     await store.close();
@@ -102,8 +113,28 @@ function run(opts: Options): Promise<Result> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'earshot-bench-'));
   const child = fork(import.meta.filename, ['server', join(dir, 'bench.db')], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.EARSHOT_BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean),
+    ],
   });
+  /** The server's CPU time so far (µs). */
+  const serverCpu = () =>
+    new Promise<{ user: number; system: number }>((resolve) => {
+      child.once('message', (m) => resolve(m as { user: number; system: number }));
+      child.send('cpu');
+    });
+  /** One autocannon run and the server CPU it cost per request. */
+  const measured = async (o: Options) => {
+    const before = await serverCpu();
+    const r = await run(o);
+    const after = await serverCpu();
+    const n = Math.max(1, r.requests.total);
+    const userUs = (after.user - before.user) / n;
+    const systemUs = (after.system - before.system) / n;
+    return { ...r, cpuUsPerReq: userUs + systemUs, userUs, systemUs };
+  };
   const ready = await new Promise<{ address: string; accessToken: string; setupMs: number }>(
     (resolve, reject) => {
       child.once('message', (m) => resolve(m as { address: string; accessToken: string; setupMs: number }));
@@ -120,12 +151,17 @@ async function main(): Promise<void> {
     `setup: ${CONVERSATIONS} active conversations persisted in ${ready.setupMs.toFixed(0)} ms; page of ${body.entities.length}`,
   );
   await run({ url, headers, connections: 10, duration: 2 }); // warm-up
-  const paced = await run({ url, headers, connections: 20, duration: 10, overallRate: 1000 });
-  const open = await run({ url, headers, connections: 20, duration: 10 });
-  const fmt = (r: Result) =>
-    `${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors + r.non2xx}`;
+  const paced = await measured({ url, headers, connections: 20, duration: 10, overallRate: 1000 });
+  const open = await measured({ url, headers, connections: 20, duration: 10 });
+  const fmt = (r: Result & { cpuUsPerReq: number; userUs: number; systemUs: number }) =>
+    `${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors + r.non2xx}, server CPU ${r.cpuUsPerReq.toFixed(0)} µs/request (user ${r.userUs.toFixed(0)}, system ${r.systemUs.toFixed(0)})`;
   console.log(`paced at 1000 req/s: ${fmt(paced)}`);
   console.log(`unthrottled:         ${fmt(open)}`);
+  console.log(
+    `load average: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   child.send('stop');
   await new Promise((resolve) => child.once('exit', resolve));
   rmSync(dir, { recursive: true, force: true });
@@ -136,8 +172,10 @@ async function main(): Promise<void> {
       paced_rps: Math.round(paced.requests.average),
       paced_p99_ms: paced.latency.p99,
       paced_errors: paced.errors + paced.non2xx,
+      paced_server_cpu_us_per_req: Math.round(paced.cpuUsPerReq),
       max_rps: Math.round(open.requests.average),
       max_p99_ms: open.latency.p99,
+      max_server_cpu_us_per_req: Math.round(open.cpuUsPerReq),
       target_p99_ms: 20,
       pass: paced.latency.p99 < 20 && paced.requests.average >= 950,
     }),

@@ -21,10 +21,24 @@ import * as S from './schemas.js';
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody, 404: S.ErrorBody, 409: S.ErrorBody };
 type CP = { conversationId: string; participantId: string };
 
+const JSON_UTF8 = 'application/json; charset=utf-8';
+const LIST_OPEN = Buffer.from('{"entities":[');
+const COMMA = Buffer.from(',');
+
+/** A string as UTF-8 in a buffer of its own (not a slice of the shared pool that a cache would pin). */
+function utf8(s: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(s));
+  b.write(s);
+  return b;
+}
+
+const isAgentIn = (c: ConversationView, userId: string) =>
+  c.participants.some((x) => x.purpose === 'agent' && x.userId === userId);
+
 /** Supervisors see the full view (R10); an agent sees conversations they take part in, scoped (R9). */
 export function viewFor(p: Principal, c: ConversationView): ConversationView | undefined {
   if (can(p, PERMISSIONS.analyticsView)) return c;
-  if (c.participants.some((x) => x.purpose === 'agent' && x.userId === p.userId)) return agentScoped(c);
+  if (isAgentIn(c, p.userId)) return agentScoped(c);
   return undefined;
 }
 
@@ -48,6 +62,16 @@ export function conversationRoutes(svc: AppServices): FastifyPluginAsyncTypebox 
   return async (app) => {
     const visible = (p: Principal, conversationId: string) => visibleConversation(svc, p, conversationId);
 
+    /**
+     * The list's conversations as serialized by the route's response schema (`S.Conversation`),
+     * UTF-8, by view object, one map per scope. A view is immutable (a change replaces it), so an
+     * entry stays right for as long as its view is alive, and goes with it.
+     */
+    const serialized = {
+      full: new WeakMap<ConversationView, Buffer>(),
+      agent: new WeakMap<ConversationView, Buffer>(),
+    };
+
     app.get(
       '/conversations/calls',
       {
@@ -57,20 +81,34 @@ export function conversationRoutes(svc: AppServices): FastifyPluginAsyncTypebox 
           response: { 200: S.ConversationList, ...errors },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const p = who(req);
         const pageSize = Number(req.query.pageSize ?? 25);
         const pageNumber = Number(req.query.pageNumber ?? 1);
         const from = (pageNumber - 1) * pageSize;
-        const entities = [];
+        // viewFor, decided once per request: supervisors see every conversation whole (R10),
+        // others the ones they are an agent in, agent-scoped (R9).
+        const full = can(p, PERMISSIONS.analyticsView);
+        const cache = full ? serialized.full : serialized.agent;
+        const parts: Buffer[] = [LIST_OPEN];
         let total = 0;
         for (const c of svc.conversations.active(p.orgId)) {
-          const v = viewFor(p, c);
-          if (!v) continue;
-          if (total >= from && entities.length < pageSize) entities.push(strip(v));
+          if (!full && !isAgentIn(c, p.userId)) continue;
+          if (total >= from && total - from < pageSize) {
+            let json = cache.get(c);
+            if (!json) {
+              json = utf8(reply.serializeInput(strip(full ? c : agentScoped(c)), S.Conversation));
+              cache.set(c, json);
+            }
+            if (total > from) parts.push(COMMA);
+            parts.push(json);
+          }
           total++;
         }
-        return { entities, pageSize, pageNumber, total };
+        parts.push(Buffer.from(`],"pageSize":${pageSize},"pageNumber":${pageNumber},"total":${total}}`));
+        // The same bytes fast-json-stringify would write for S.ConversationList (its property
+        // order), without serializing the page again on every request.
+        return reply.type(JSON_UTF8).send(Buffer.concat(parts) as never);
       },
     );
 
