@@ -31,7 +31,7 @@ import { toMediaPlan } from './media-plan.js';
 import { OfferLoop } from './offer-loop.js';
 import { placeOutbound } from './outbound-call.js';
 import { placeOutboundConversation } from './outbound-conversation.js';
-import { numberViaTrunk, phoneTarget } from './phone-target.js';
+import { phoneTarget, trunkTarget } from './phone-target.js';
 import { isWebRtcOffer, type WebRtcAwareTarget } from './webrtc-leg.js';
 import { webrtcLegError } from './webrtc-leg-errors.js';
 
@@ -294,9 +294,7 @@ export class CallControl implements CallSideEffects {
     } else if (p.address) {
       const trunk = (await listTrunks(this.o.db, c.orgId)).find((t) => t.outboundUri);
       const number = p.address.replace(/^(sips?|tel):/i, '').replace(/@.*$/, '');
-      target = trunk?.outboundUri
-        ? { uri: numberViaTrunk(number, trunk.outboundUri), autoAnswer: false }
-        : undefined;
+      target = trunk?.outboundUri ? trunkTarget(number, trunk.outboundUri) : undefined;
     }
     const noAnswer = async () => {
       await this.command(c.orgId, c.id, { type: 'no-answer', participantId: p.id });
