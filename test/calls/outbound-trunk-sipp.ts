@@ -96,8 +96,11 @@ const byeSent = `
 export interface TrunkScenario {
   /** Answer a 407 first (the INVITE retried with credentials is then answered). */
   readonly challenge?: boolean;
-  /** `hangup`: answers, then BYEs when told; `wait-bye`: answers, waits for Earshot's BYE; a status: rejects. */
-  readonly outcome: 'hangup' | 'wait-bye' | 486 | 503;
+  /**
+   * `hangup`: answers, then BYEs when told; `wait-bye`: answers, waits for Earshot's BYE; `ring`:
+   * rings until CANCELled (200, then 487); a status: rejects.
+   */
+  readonly outcome: 'hangup' | 'wait-bye' | 'ring' | 486 | 503;
   /** µ-law file the remote party plays (raw, 8 kHz, loops). */
   readonly audioFile: string;
 }
@@ -112,7 +115,35 @@ export function trunkScenario(s: TrunkScenario): string {
     : `
   <recv request="INVITE" crlf="true" rrs="true"/>`;
   let rest: string;
-  if (typeof s.outcome === 'number') {
+  if (s.outcome === 'ring') {
+    rest = `${response('100 Trying')}${response('180 Ringing')}
+  <recv request="CANCEL"/>
+  <send>
+    <![CDATA[
+      SIP/2.0 200 OK
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]P[call_number]
+      [last_Call-ID:]
+      [last_CSeq:]
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <send>
+    <![CDATA[
+      SIP/2.0 487 Request Terminated
+      [last_Via:]
+      [last_From:]
+      [last_To:];tag=[pid]P[call_number]
+      [last_Call-ID:]
+      CSeq: [cseq] INVITE
+      Content-Length: 0
+
+    ]]>
+  </send>
+  <recv request="ACK"/>`;
+  } else if (typeof s.outcome === 'number') {
     rest = `${response('100 Trying')}${response(`${s.outcome} ${REASONS[s.outcome]}`)}
   <recv request="ACK"/>`;
   } else {

@@ -313,6 +313,43 @@ describe('outbound call through the trunk', () => {
     expect(tl.at(-1)).toBe('conversation.ended');
   });
 
+  it('the agent hangs up while the number rings: CANCEL to the trunk, the conversation ends, nothing left', async () => {
+    trunk = await TrunkControl.start({
+      port: trunkPort,
+      scenario: trunkScenario({ outcome: 'ring', audioFile: toneFile }),
+    });
+    const t0 = Date.now();
+    const establishedBefore = events(alice, 'CALL_ESTABLISHED');
+    const closedBefore = events(alice, 'CALL_CLOSED');
+    const { cid, agentPid, customerPid } = await dial();
+    await alice.waitEvent(
+      () => events(alice, 'CALL_ESTABLISHED') > establishedBefore,
+      10_000,
+      'agent CALL_ESTABLISHED',
+    );
+    // The number rings (180 from the trunk): its leg is Ringing, the participant still alerting.
+    await until(
+      () => h.calls.dump().legs.some((l) => l.participantId === customerPid && l.state === 'ringing'),
+      10_000,
+      `number leg ringing\n${trunk.describe()}`,
+    );
+    expect((await h.conversation(cid)).participants.find((p) => p.id === customerPid)?.state).toBe(
+      'alerting',
+    );
+    const hangup = await alice.command('hangup');
+    expect(hangup.ok, hangup.data).toBe(true);
+    // SIPp's scenario ends with the CANCEL answered 200 + 487 and the 487 ACKed: exit 0.
+    expect(await trunk.finished(), trunk.describe()).toBe(0);
+    await alice.waitEvent(() => events(alice, 'CALL_CLOSED') > closedBefore, 10_000, 'agent CALL_CLOSED');
+    expect(await sipToAtLeast(trunkPort, t0, 'CANCEL ', 1)).toHaveLength(1);
+    expect(sipTo(trunkPort, t0, 'BYE ')).toEqual([]);
+    await expectNothingLeft();
+    const tl = await timelineOf(cid);
+    expect(tl).toContain(`participant.left@${agentPid}:hung-up`);
+    expect(tl).not.toContain(`participant.connected@${customerPid}`);
+    expect(tl.at(-1)).toBe('conversation.ended');
+  });
+
   for (const status of [486, 503] as const) {
     it(`the trunk answers ${status}: the failure is on the timeline, the agent's leg is hung up, nothing left`, async () => {
       trunk = await TrunkControl.start({
