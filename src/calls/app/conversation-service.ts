@@ -41,9 +41,10 @@ export interface ConversationServiceDeps {
 }
 
 /**
- * Holds the live conversations (center state), applies center commands, persists every change
- * (conversation, participants, timeline — one transaction) before acknowledging, then publishes
- * it on the bus and hands the new hearing plan to the media port.
+ * Holds the live conversations (center state), applies center commands, hands each decision's
+ * hearing plan to the media port at once, persists the change (conversation, participants,
+ * timeline — one transaction) before acknowledging, then publishes it on the bus. A failed write
+ * puts the previous plan back.
  */
 export class ConversationService {
   private readonly live = new Map<string, Live>();
@@ -147,11 +148,23 @@ export class ConversationService {
   private async commit(entry: Live, d: Decision): Promise<void> {
     if (this.closed) throw new Error('ConversationService is closed');
     const view = toConversationView(d.conversation, entry.queueId);
-    const { db } = this.deps;
-    await db.transaction().execute(async (tx) => {
-      await saveConversation(tx, view);
-      for (const e of d.events) await appendTimeline(tx, view.orgId, view.id, toTimelineEntry(e));
-    });
+    const { db, effects } = this.deps;
+    // Media first: who hears whom is the domain's decision, made; the store write (a transaction,
+    // an fsync) must not delay the audio — an atomic switch is heard at the next 20 ms frame. The
+    // acknowledgement, the bus (notifications, call control) and the timeline still follow the
+    // write, in order (commands on one conversation run one after the other). If the write fails
+    // the decision did not happen: the plan that was in force is applied again.
+    const known = this.live.get(view.id) === entry;
+    effects.applyHearingPlan(hearingPlan(d.conversation));
+    try {
+      await db.transaction().execute(async (tx) => {
+        await saveConversation(tx, view);
+        for (const e of d.events) await appendTimeline(tx, view.orgId, view.id, toTimelineEntry(e));
+      });
+    } catch (err) {
+      effects.applyHearingPlan(known ? hearingPlan(entry.record) : { conversationId: view.id, legs: [] });
+      throw err;
+    }
     const agentUserIds = new Set<string>();
     for (const p of [...entry.record.participants, ...d.conversation.participants]) {
       if (p.purpose === 'agent' && p.userId) agentUserIds.add(p.userId);
@@ -160,7 +173,6 @@ export class ConversationService {
     entry.view = view;
     if (d.conversation.state === 'ended') this.live.delete(view.id);
     else this.live.set(view.id, entry);
-    this.deps.effects.applyHearingPlan(hearingPlan(d.conversation));
     this.deps.bus.publish({
       conversation: d.conversation,
       events: d.events,
