@@ -25,10 +25,18 @@ import { MediaEngine } from '../src/media/media-engine.js';
 
 const MEASURE_S = Number(process.env.MEASURE_S ?? 4);
 const WARM_S = Number(process.env.WARM_S ?? 2);
-const STEPS = (process.env.STEPS ?? '100,200,300,500,750,1000,1500,2000').split(',').map(Number);
-const IO = (process.env.IO ?? 'native,dgram').split(',') as Array<'native' | 'dgram'>;
+const STEPS = (process.env.STEPS ?? '100,200,300,500,750,1000,1500,2000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+/** `native` (io_uring when available), `native-syscalls` (recvmmsg/sendmmsg, EARSHOT_MEDIA_URING=0), `dgram`. */
+type IoMode = 'native' | 'native-syscalls' | 'dgram';
+const IO = (process.env.IO ?? 'native,dgram').split(',') as IoMode[];
 /** Call counts of the fixed scenarios (two-leg, then monitored). */
-const CALLS = (process.env.CALLS ?? '500,1000').split(',').map(Number);
+const CALLS = (process.env.CALLS ?? '500,1000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 
 const GENERATOR_C = String.raw`/*
  * RTP load generator for bench/media-relay.bench.ts (compiled by the benchmark with cc; not part of
@@ -199,17 +207,23 @@ async function totals(engine: MediaEngine): Promise<Totals> {
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function scenario(calls: number, supervisor: boolean, io: 'native' | 'dgram') {
+async function scenario(calls: number, supervisor: boolean, io: IoMode) {
   const legsPerCall = supervisor ? 3 : 2;
   const base = 20000 + 2 * Math.floor(Math.random() * 5000);
   const span = Math.max(200, calls * legsPerCall * 2 + 400);
+  // The worker copies process.env when it starts.
+  if (io === 'native-syscalls') process.env.EARSHOT_MEDIA_URING = '0';
+  else delete process.env.EARSHOT_MEDIA_URING;
   const engine = await MediaEngine.start({
     host: '127.0.0.1',
     portRange: [base, base + span],
     workers: 1,
-    io,
+    io: io === 'dgram' ? 'dgram' : 'native',
   });
-  const actualIo = ((await engine.dump()) as { workers: Array<{ io: string }> }).workers[0]!.io;
+  const worker0 = ((await engine.dump()) as { workers: Array<{ io: string; native?: { engine: string } }> })
+    .workers[0]!;
+  const actualIo =
+    worker0.io === 'native' && worker0.native?.engine === 'syscalls' ? 'native-syscalls' : worker0.io;
   if (actualIo !== io)
     throw new Error(
       `asked for ${io} I/O, the worker runs ${actualIo} (build: node scripts/build-native.mjs)`,
@@ -324,7 +338,7 @@ async function scenario(calls: number, supervisor: boolean, io: 'native' | 'dgra
 type Result = Awaited<ReturnType<typeof scenario>>;
 
 /** One I/O path: the fixed scenarios, then monitored calls stepped up to the first loss. */
-async function runMode(io: 'native' | 'dgram') {
+async function runMode(io: IoMode) {
   const results: Result[] = [];
   for (const calls of CALLS.slice(0, 4)) results.push(await scenario(calls, false, io));
   for (const calls of CALLS.slice(0, 4)) results.push(await scenario(calls, true, io));

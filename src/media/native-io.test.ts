@@ -3,7 +3,7 @@
  * Requires the addon to be built (`node scripts/build-native.mjs`); the first test says so if not.
  */
 import { createSocket, type Socket } from 'node:dgram';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DatagramSink, ipv4ToNumber, numberToIpv4 } from './leg-socket.js';
 import { chooseIo, type WorkerLog } from './media-worker-runtime.js';
 import { NativeIo } from './native-io.js';
@@ -58,8 +58,11 @@ function sendAll(s: Socket, port: number, datagrams: Buffer[]): Promise<void> {
   ).then(() => undefined);
 }
 
+/** Which batching engine the NativeIo of the current suite uses (both are tested). */
+let engine: 'io_uring' | 'syscalls' = 'io_uring';
+
 function io(opts?: ConstructorParameters<typeof NativeIo>[1]): NativeIo {
-  const n = new NativeIo(addon(), opts);
+  const n = new NativeIo(addon(), { uring: engine === 'io_uring', ...opts });
   cleanups.push(() => n.close());
   return n;
 }
@@ -79,11 +82,19 @@ function receive(socket: Socket, count: number, ms = 3000): Promise<Array<{ msg:
   });
 }
 
-describe('udp-batch addon via NativeIo', () => {
-  it('loads on Linux', () => {
+describe.each(['io_uring', 'syscalls'] as const)('udp-batch addon via NativeIo (%s)', (which) => {
+  beforeAll(() => {
+    engine = which;
+  });
+
+  it('loads on Linux and runs the batching engine asked for', () => {
     const a = loadUdpBatch();
     expect(a instanceof Error ? a.message : 'loaded').toBe('loaded');
     expect(addon().BATCH).toBeGreaterThan(1);
+    // This kernel (≥ 5.19, io_uring enabled) must give a ring when one is asked for.
+    const n = io();
+    expect(n.engine).toBe(which);
+    expect(n.dump().engine).toBe(which);
   });
 
   it('drains more datagrams than one recvmmsg batch, in order, with their source', async () => {
@@ -197,7 +208,11 @@ describe('udp-batch addon via NativeIo', () => {
     meta.set([ok.fd, 0, 10, LOOPBACK, port], 0);
     meta.set([goneFd, 0, 10, LOOPBACK, port], TX_WORDS);
     meta.set([ok.fd, 10, 10, LOOPBACK, port], 2 * TX_WORDS);
-    expect(a.send(tx, meta, 3)).toBe(2);
+    if (which === 'io_uring') {
+      const ring = a.uringOpen!(16);
+      if (typeof ring === 'number') throw new Error(`io_uring_setup: errno ${-ring}`);
+      expect(a.uringSend!(ring, tx, meta, 3)).toBe(2);
+    } else expect(a.send(tx, meta, 3)).toBe(2);
     expect((await got).every((x) => x.port === ok.port)).toBe(true);
   });
 

@@ -9,10 +9,23 @@
  */
 import type { DatagramSink, LegSocket } from './leg-socket.js';
 import { mediaError } from './media-errors.js';
-import { FLAG_TRUNCATED, RX_WORDS, TX_WORDS, type UdpBatchAddon } from './udp-batch-addon.js';
+import {
+  E_CANCELED,
+  FLAG_TRUNCATED,
+  RX_WORDS,
+  TX_WORDS,
+  type UdpBatchAddon,
+  type UringHandle,
+} from './udp-batch-addon.js';
 
 export interface NativeIoOptions {
-  /** Datagrams one drain call holds (default 2,048). */
+  /**
+   * Batch the tick's receives and sends through io_uring (one io_uring_enter each instead of one
+   * recvmmsg per ready socket and one sendmmsg per sending socket). Default: on when the addon
+   * and the kernel support it, unless env `EARSHOT_MEDIA_URING=0`; falls back to the syscalls.
+   */
+  uring?: boolean;
+  /** Datagrams one drain call holds (default 4,096). */
   rxSlots?: number;
   /** Bytes per received datagram; longer ones are delivered truncated (default 1,500). */
   slotSize?: number;
@@ -40,6 +53,10 @@ export class NativeIo {
   private readonly freeTokens: number[] = [];
   private readonly open = new Map<number, number>(); // token → fd
   private closed = false;
+  /** The io_uring the tick's I/O goes through, or undefined (syscall path). */
+  private ring: UringHandle | undefined;
+  /** Why there is no ring (undefined when there is one, or when it was not asked for). */
+  readonly uringUnavailable: string | undefined;
   readonly counters = {
     drains: 0,
     datagramsIn: 0,
@@ -53,13 +70,15 @@ export class NativeIo {
     /** Datagrams the kernel refused (EAGAIN: send buffer full, …): dropped. */
     sendRefused: 0,
     drainErrors: 0,
+    /** Rings given up (completions missing) — the path then fell back to the syscalls. */
+    uringFailures: 0,
   };
 
   constructor(
     private readonly addon: UdpBatchAddon,
     opts: NativeIoOptions = {},
   ) {
-    this.rxSlots = opts.rxSlots ?? 2048;
+    this.rxSlots = opts.rxSlots ?? 4096;
     this.slotSize = opts.slotSize ?? 1500;
     this.txSlots = opts.txSlots ?? 4096;
     this.maxRounds = opts.maxRounds ?? 4;
@@ -70,6 +89,27 @@ export class NativeIo {
     this.rxMeta = new Uint32Array(this.rxSlots * RX_WORDS);
     this.tx = Buffer.alloc(opts.txBytes ?? 1 << 20);
     this.txMeta = new Uint32Array(this.txSlots * TX_WORDS);
+    const wantUring = opts.uring ?? process.env.EARSHOT_MEDIA_URING !== '0';
+    if (!wantUring) this.uringUnavailable = 'disabled';
+    else if (!addon.uringOpen || !addon.uringDrain || !addon.uringSend)
+      this.uringUnavailable = 'addon built without io_uring';
+    else {
+      const ring = addon.uringOpen(Math.max(this.rxSlots, this.txSlots));
+      if (typeof ring === 'number') this.uringUnavailable = `io_uring_setup failed (errno ${-ring})`;
+      else this.ring = ring;
+    }
+  }
+
+  /** `io_uring` when the tick's I/O goes through a ring, else `syscalls` (recvmmsg/sendmmsg). */
+  get engine(): 'io_uring' | 'syscalls' {
+    return this.ring ? 'io_uring' : 'syscalls';
+  }
+
+  /** The ring failed (completions missing): use the syscalls from now on. */
+  private dropRing(): void {
+    this.ring = undefined;
+    (this as { uringUnavailable: string | undefined }).uringUnavailable = 'ring broken (fell back)';
+    this.counters.uringFailures++;
   }
 
   /** Binds host:port (0: any); undefined if taken (or on any bind error). */
@@ -101,7 +141,14 @@ export class NativeIo {
     if (this.closed) return 0;
     let total = 0;
     for (let round = 0; round < this.maxRounds; round++) {
-      const n = this.addon.drain(this.epfd, this.rx, this.slotSize, this.rxMeta, this.rxSlots);
+      let n: number;
+      if (this.ring) {
+        n = this.addon.uringDrain!(this.ring, this.epfd, this.rx, this.slotSize, this.rxMeta, this.rxSlots);
+        if (n === E_CANCELED) {
+          this.dropRing();
+          n = this.addon.drain(this.epfd, this.rx, this.slotSize, this.rxMeta, this.rxSlots);
+        }
+      } else n = this.addon.drain(this.epfd, this.rx, this.slotSize, this.rxMeta, this.rxSlots);
       if (n < 0) {
         this.counters.drainErrors++;
         break;
@@ -155,7 +202,14 @@ export class NativeIo {
     if (count === 0) return 0;
     this.txCount = 0;
     this.txUsed = 0;
-    const sent = this.addon.send(this.tx, this.txMeta, count);
+    let sent: number;
+    if (this.ring) {
+      sent = this.addon.uringSend!(this.ring, this.tx, this.txMeta, count);
+      if (sent === E_CANCELED) {
+        this.dropRing();
+        sent = this.addon.send(this.tx, this.txMeta, count);
+      }
+    } else sent = this.addon.send(this.tx, this.txMeta, count);
     this.counters.flushes++;
     this.counters.datagramsOut += sent;
     this.counters.sendRefused += count - sent;
@@ -178,6 +232,8 @@ export class NativeIo {
 
   dump(): Record<string, unknown> {
     return {
+      engine: this.engine,
+      ...(this.uringUnavailable ? { uringUnavailable: this.uringUnavailable } : {}),
       sockets: this.open.size,
       rxSlots: this.rxSlots,
       slotSize: this.slotSize,
@@ -197,6 +253,7 @@ export class NativeIo {
     }
     this.open.clear();
     this.addon.closeFd(this.epfd);
+    this.ring = undefined; // the addon frees it when collected
   }
 }
 

@@ -28,7 +28,29 @@ export interface UdpBatchAddon {
   send(tx: Uint8Array, meta: Uint32Array, count: number): number;
   /** Datagrams per recvmmsg/sendmmsg call. */
   readonly BATCH: number;
+  /**
+   * io_uring (absent when the addon was built without `<linux/io_uring.h>` support): a ring of
+   * `entries` submissions, or -errno (io_uring disabled, kernel too old…).
+   */
+  uringOpen?(entries: number): UringHandle | number;
+  /** As `drain`, one io_uring_enter per round: count, or -errno (-ECANCELED: ring broken). */
+  uringDrain?(
+    ring: UringHandle,
+    epfd: number,
+    rx: Uint8Array,
+    slotSize: number,
+    meta: Uint32Array,
+    maxPackets: number,
+  ): number;
+  /** As `send`, one io_uring_enter per ring's worth: number sent, or -ECANCELED (ring broken). */
+  uringSend?(ring: UringHandle, tx: Uint8Array, meta: Uint32Array, count: number): number;
 }
+
+/** An io_uring instance owned by the addon (freed when garbage-collected). */
+export type UringHandle = object & { readonly __uring: unique symbol };
+
+/** -ECANCELED: the io_uring gave up (completions missing); the caller falls back to syscalls. */
+export const E_CANCELED = -125;
 
 export const ADDON_PATH = fileURLToPath(
   new URL('../../native/udp-batch/build/Release/udp_batch.node', import.meta.url),
