@@ -189,6 +189,11 @@ describe('outbound call through the trunk', () => {
     // The userinfo of the trunk URI (the password) is never sent.
     for (const inv of invites) expect(inv).not.toContain(TRUNK_PASSWORD);
     expect(second.headers.get('call-id')).toBe(first.headers.get('call-id'));
+    // The retry is the same request (RFC 3261 §22.2): same Call-ID and From tag, CSeq + 1.
+    const fromTag = (m: ReturnType<typeof sipHeaders>) =>
+      /;tag=([^;>\s]+)/.exec(m.headers.get('from') ?? '')?.[1];
+    expect(fromTag(second)).toBeDefined();
+    expect(fromTag(second)).toBe(fromTag(first));
     const cseq = (m: ReturnType<typeof sipHeaders>) => Number.parseInt(m.headers.get('cseq') ?? '', 10);
     expect(cseq(second)).toBe(cseq(first) + 1);
     const auth = digestParams(second.headers.get('proxy-authorization') ?? '');
