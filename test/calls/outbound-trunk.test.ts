@@ -63,7 +63,8 @@ beforeAll(async () => {
     h.phone('alice', TONES.agent, { sipUser: 'alice' }),
     h.phone('sam', TONES.supervisor, { sipUser: 'sam' }),
   ]);
-  await h.available('alice');
+  // Alice is on queue (IDLE): an outbound call makes her INTERACTING, its end IDLE again.
+  await h.available('alice', true);
   await h.available('sam');
 }, 60_000);
 
@@ -106,6 +107,28 @@ function sipToAtLeast(
 }
 
 const events = (p: BaresipPeer, type: string) => p.events.filter((e) => e.type === type).length;
+
+async function routingStatus(username: string): Promise<string> {
+  const r = await h.api<{ routingStatus: string }>(username, 'GET', '/users/me');
+  return r.body.routingStatus;
+}
+
+/** Waits for `username`'s routing status to become `status` (call control sets it asynchronously). */
+async function expectRoutingStatus(username: string, status: string): Promise<void> {
+  let last = '';
+  try {
+    await until(
+      async () => {
+        last = await routingStatus(username);
+        return last === status;
+      },
+      5000,
+      `${username} ${status}`,
+    );
+  } catch {
+    expect(last, `${username}'s routing status`).toBe(status);
+  }
+}
 
 /** Places alice's outbound call; returns the conversation id and the two participants' ids. */
 async function dial(): Promise<{ cid: string; agentPid: string; customerPid: string }> {
@@ -171,6 +194,8 @@ describe('outbound call through the trunk', () => {
       15_000,
       `remote party connected\n${trunk.describe()}`,
     );
+
+    await expectRoutingStatus('alice', 'INTERACTING');
 
     // SIP toward the trunk: INVITE (no credentials) → 407 → INVITE with Proxy-Authorization.
     const invites = (await sipToAtLeast(trunkPort, t0, 'INVITE ', 2)).map((d) => d.text);
@@ -277,6 +302,7 @@ describe('outbound call through the trunk', () => {
     const tl = await timelineOf(cid);
     expect(tl).toContain(`participant.left@${customerPid}:hung-up`);
     expect(tl).toContain(`coach.ended@${samPid}:conversation-ended`);
+    await expectRoutingStatus('alice', 'IDLE');
     expect(tl.at(-1)).toBe('conversation.ended');
     const view = await h.conversation(cid);
     expect(view.state).toBe('ended');
@@ -316,6 +342,7 @@ describe('outbound call through the trunk', () => {
     const tl = await timelineOf(cid);
     expect(tl).toContain(`participant.left@${agentPid}:hung-up`);
     expect(tl.at(-1)).toBe('conversation.ended');
+    await expectRoutingStatus('alice', 'IDLE');
   });
 
   it('the agent hangs up while the number rings: CANCEL to the trunk, the conversation ends, nothing left', async () => {
