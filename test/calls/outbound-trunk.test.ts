@@ -308,7 +308,7 @@ describe('outbound call through the trunk', () => {
     expect(view.state).toBe('ended');
   });
 
-  it('the agent hangs up first: BYE to the trunk, the conversation ends, nothing left', async () => {
+  it('the agent hangs up first (the remote party monitored): BYE to the trunk and the supervisor, the conversation ends, nothing left', async () => {
     trunk = await TrunkControl.start({
       port: trunkPort,
       scenario: trunkScenario({ challenge: true, outcome: 'wait-bye', audioFile: toneFile }),
@@ -328,19 +328,45 @@ describe('outbound call through the trunk', () => {
       15_000,
       `remote party connected\n${trunk.describe()}`,
     );
+    // A supervisor monitors the remote party: hears the remote party's island (440 + 1000).
+    const mon = await h.api<{ participantId: string }>(
+      'sam',
+      'POST',
+      `/conversations/calls/${cid}/participants/${customerPid}/monitor`,
+      {},
+    );
+    expect(mon.status, JSON.stringify(mon.body)).toBe(201);
+    const samPid = mon.body.participantId;
+    await h.participant(cid, (p) => p.id === samPid && p.state === 'connected', 10_000, 'monitor connected');
     const from = Date.now() + 300;
-    const r = await cap.heard(await h.rtpPortOf(customerPid), from, ALL);
+    const [s, r, a] = await Promise.all([
+      cap.heard(await h.rtpPortOf(samPid), from, ALL),
+      cap.heard(await h.rtpPortOf(customerPid), from, ALL),
+      cap.heard(await h.rtpPortOf(agentPid), from, ALL),
+    ]);
+    expect(s.power[TONES.customer], `supervisor: ${JSON.stringify(s)}`).toBeGreaterThan(HEARD);
+    expect(s.power[TONES.agent]).toBeGreaterThan(HEARD);
     expect(r.power[TONES.agent], `remote: ${JSON.stringify(r)}`).toBeGreaterThan(HEARD);
+    expect(r.power[TONES.supervisor]).toBeLessThan(NOT_HEARD);
+    expect(a.power[TONES.customer], `agent: ${JSON.stringify(a)}`).toBeGreaterThan(HEARD);
+    expect(a.power[TONES.supervisor]).toBeLessThan(NOT_HEARD);
+    const samClosedBefore = events(sam, 'CALL_CLOSED');
     const hangup = await alice.command('hangup');
     expect(hangup.ok, hangup.data).toBe(true);
     // SIPp's scenario ends with Earshot's BYE answered: exit 0.
     expect(await trunk.finished(), trunk.describe()).toBe(0);
     await alice.waitEvent(() => events(alice, 'CALL_CLOSED') > closedBefore, 10_000, 'agent CALL_CLOSED');
+    await sam.waitEvent(
+      () => events(sam, 'CALL_CLOSED') > samClosedBefore,
+      10_000,
+      'supervisor phone hung up (BYE from Earshot)',
+    );
     await sipToAtLeast(trunkPort, t0, 'BYE ', 1);
     expect(sipTo(trunkPort, t0, 'BYE ')).toHaveLength(1);
     await expectNothingLeft();
     const tl = await timelineOf(cid);
     expect(tl).toContain(`participant.left@${agentPid}:hung-up`);
+    expect(tl).toContain(`monitor.ended@${samPid}:conversation-ended`);
     expect(tl.at(-1)).toBe('conversation.ended');
     await expectRoutingStatus('alice', 'IDLE');
   });
