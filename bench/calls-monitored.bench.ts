@@ -9,12 +9,15 @@
  * - Customers: SIPp as the trunk, `rtp_stream` of a µ-law voice looping, one call per customer.
  * - For every call answered by an agent, a supervisor monitors the customer through the API.
  * - A step of n calls is measured over a window once all n are monitored: loss from the media
- *   engine's own per-leg statistics (`allStats`: RFC 3550 lost + late + jitter-buffer drops, and
- *   legs that received nothing), plus SIPp's failed calls. Steps go up until the first loss; the
- *   best clean step is then held for BENCH_FINAL_S (60 s), stepping down if it no longer holds.
+ *   engine's own per-leg statistics (`allStats`: RFC 3550 lost + late + audible jitter-buffer drops,
+ *   and legs that received nothing), plus SIPp's failed calls. Not loss, reported apart: quiet
+ *   frames the jitter buffers removed to shorten themselves (`droppedQuiet`) and what they discarded
+ *   while nobody heard the leg (`discardedUnheard`: the supervisors' legs while monitoring). Steps
+ *   go up until the first loss; the best clean step is then held for MEASURE seconds (default 60),
+ *   stepping down if it no longer holds.
  *
  *   npm run bench -- calls-monitored   BENCH_STEPS=10,25,50,75,100,150,200,300 BENCH_STEP_S=10
- *                                      BENCH_FINAL_S=60 BENCH_RATE=10 (calls/s) BENCH_MAX_S=1500
+ *                                      MEASURE=60 (the hold; alias BENCH_FINAL_S) BENCH_RATE=10 (calls/s) BENCH_MAX_S=1500
  *                                      BENCH_LOSS_TOLERANCE=0 (fraction of packets; 0 = strict)
  *                                      BENCH_STOP_LOSS=0.01 (the search stops above this loss)
  */
@@ -31,7 +34,7 @@ import { autoAnswer, customer, registerAndHold, registerLine } from './support/s
 
 const STEPS = (process.env.BENCH_STEPS ?? '10,25,50,75,100,150,200,300').split(',').map(Number);
 const STEP_S = Number(process.env.BENCH_STEP_S ?? 10);
-const FINAL_S = Number(process.env.BENCH_FINAL_S ?? 60);
+const FINAL_S = Number(process.env.MEASURE ?? process.env.BENCH_FINAL_S ?? 60);
 const RATE = Number(process.env.BENCH_RATE ?? 10);
 const MAX_S = Number(process.env.BENCH_MAX_S ?? 1500);
 const TOLERANCE = Number(process.env.BENCH_LOSS_TOLERANCE ?? 0);
@@ -145,6 +148,8 @@ interface StepResult {
   lost: number;
   late: number;
   dropped: number;
+  droppedQuiet: number;
+  discardedUnheard: number;
   silentLegs: number;
   legs: number;
   packetsIn: number;
@@ -160,6 +165,8 @@ function lossOf(before: LegStats[], after: LegStats[]) {
   let lost = 0;
   let late = 0;
   let dropped = 0;
+  let droppedQuiet = 0;
+  let discardedUnheard = 0;
   let silentLegs = 0;
   let packetsIn = 0;
   for (const s of after) {
@@ -169,11 +176,22 @@ function lossOf(before: LegStats[], after: LegStats[]) {
     lost += s.lost - b.lost;
     late += s.late - b.late;
     dropped += s.dropped - b.dropped;
+    droppedQuiet += s.droppedQuiet - b.droppedQuiet;
+    discardedUnheard += s.discardedUnheard - b.discardedUnheard;
     packetsIn += s.packetsIn - b.packetsIn;
     if (s.packetsIn === b.packetsIn) silentLegs++;
   }
   // A leg gone during the window is a call that ended: counted as silent.
-  return { lost, late, dropped, packetsIn, silentLegs: silentLegs + prior.size, legs: after.length };
+  return {
+    lost,
+    late,
+    dropped,
+    droppedQuiet,
+    discardedUnheard,
+    packetsIn,
+    silentLegs: silentLegs + prior.size,
+    legs: after.length,
+  };
 }
 
 async function step(n: number, holdS: number): Promise<StepResult> {
@@ -201,7 +219,8 @@ async function step(n: number, holdS: number): Promise<StepResult> {
     ok: false,
     reason,
     setupMs: Date.now() - t0,
-    ...{ lost: 0, late: 0, dropped: 0, silentLegs: 0, legs: 0, packetsIn: 0, failedCalls: 0 },
+    ...{ lost: 0, late: 0, dropped: 0, droppedQuiet: 0, discardedUnheard: 0 },
+    ...{ silentLegs: 0, legs: 0, packetsIn: 0, failedCalls: 0 },
     ...{ cpuPct: 0, cpuMsPerCallSecond: 0, marginalMsPerCallSecond: 0 },
     ...extra,
   });
@@ -302,7 +321,7 @@ const lossRate = (r: StepResult) => (r.lost + r.late + r.dropped) / Math.max(1, 
 const line = (r: StepResult) =>
   `${String(r.calls).padStart(4)} monitored calls × ${r.holdS} s: ${r.ok ? 'OK  ' : 'FAIL'} setup ${(r.setupMs / 1000).toFixed(1)} s, ` +
   `${r.legs} legs, ${r.packetsIn} packets in, lost ${r.lost}, late ${r.late}, dropped ${r.dropped} ` +
-  `(${(lossRate(r) * 100).toFixed(3)}%), silent legs ${r.silentLegs}, ` +
+  `(${(lossRate(r) * 100).toFixed(3)}%; not loss: quiet frames removed ${r.droppedQuiet}, discarded unheard ${r.discardedUnheard}), silent legs ${r.silentLegs}, ` +
   `failed calls ${r.failedCalls}; server CPU ${r.cpuPct.toFixed(0)}% of a core = ${r.cpuMsPerCallSecond.toFixed(2)} ms per call-second (${r.marginalMsPerCallSecond.toFixed(2)} above idle)` +
   (r.reason ? ` (${r.reason})` : '');
 
@@ -361,6 +380,8 @@ try {
         ok: r.ok,
         cpuPct: Number(r.cpuPct.toFixed(1)),
         lossPct: Number((lossRate(r) * 100).toFixed(3)),
+        droppedQuiet: r.droppedQuiet,
+        discardedUnheard: r.discardedUnheard,
       })),
       loadAverage: l1,
     }),

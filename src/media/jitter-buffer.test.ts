@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { JitterBuffer, JitterState, PopResult, PushResult } from './jitter-buffer.js';
+import { decodeTable } from './g711.js';
+import { JitterBuffer, JitterState, PopResult, PushResult, quietCodeTable } from './jitter-buffer.js';
 
 const frame = (n: number) => new Uint8Array(160).fill(n & 0xff);
 function push(jb: JitterBuffer, seq: number, mark = seq, ssrc = 1): PushResult {
@@ -159,6 +160,73 @@ describe('JitterBuffer', () => {
       play(jb, 1);
     }
     expect(jb.stats.dropped).toBeGreaterThan(0);
+    expect(jb.depth).toBeLessThanOrEqual(jb.capacity);
+    expect(jb.stats.resyncs).toBe(0);
+  });
+
+  it('keeps a source nobody hears at its target depth every tick, counting the discards apart', () => {
+    // A sender that delivered a 200 ms backlog at once, then paced: heard, the excess would drain
+    // one frame per drainAfterTicks; unheard, it is trimmed at once and the counts stay clean.
+    const jb = new JitterBuffer({ initialPeakMs: 0, minDepth: 2 });
+    jb.heard = false;
+    let seq = 0;
+    for (; seq < 10; seq++) push(jb, seq);
+    const depths: number[] = [];
+    for (let t = 0; t < 50; t++) {
+      push(jb, seq, seq++);
+      jb.pop();
+      depths.push(jb.depth);
+    }
+    expect(Math.max(...depths.slice(1))).toBeLessThanOrEqual(jb.targetDepth);
+    expect(jb.stats.discardedUnheard).toBeGreaterThanOrEqual(7);
+    expect(jb.stats).toMatchObject({ dropped: 0, droppedQuiet: 0, late: 0, lost: 0 });
+    // A late packet for nobody is not "late" either.
+    push(jb, seq - 20);
+    expect(jb.stats.late).toBe(0);
+    // Heard from now on: the next frame played is the one target − 1 frames behind the newest.
+    jb.heard = true;
+    push(jb, seq, seq);
+    expect(play(jb, 1)).toEqual([(seq - jb.targetDepth + 1) & 0xff]);
+    push(jb, seq - 30);
+    expect(jb.stats.late).toBe(1);
+  });
+
+  it('removes quiet frames, not audible ones, when the target falls after the initial assumption', () => {
+    const run = (withQuietTable: boolean) => {
+      const jb = new JitterBuffer({ initialPeakMs: 100, peakWindowFrames: 80 });
+      if (withQuietTable) jb.quietCodes = quietCodeTable(decodeTable('PCMU'));
+      let now = 0;
+      for (let s = 0; s < 400; s++) {
+        now += 20;
+        // µ-law 0xff is a zero sample (quiet); 0x80 is near full scale. One frame in 10 is quiet.
+        jb.push(1, s, frame(s % 10 === 0 ? 0xff : 0x80), 0, 160, now);
+        jb.pop();
+      }
+      return jb;
+    };
+    const withQuiet = run(true);
+    expect(withQuiet.targetDepth).toBe(1);
+    expect(withQuiet.depth).toBeLessThanOrEqual(2);
+    expect(withQuiet.stats).toMatchObject({ dropped: 0, lost: 0, late: 0 });
+    expect(withQuiet.stats.droppedQuiet).toBeGreaterThanOrEqual(3);
+    // Without the table every frame counts as audible: the same excess is dropped audibly.
+    const without = run(false);
+    expect(without.stats.droppedQuiet).toBe(0);
+    expect(without.stats.dropped).toBe(withQuiet.stats.droppedQuiet);
+  });
+
+  it('drops an audible frame when no quiet one comes within its patience', () => {
+    const jb = new JitterBuffer({ minDepth: 1, drainAfterTicks: 5, quietPatienceTicks: 10 });
+    jb.quietCodes = quietCodeTable(decodeTable('PCMU'));
+    let seq = 0;
+    for (let t = 0; t < 200; t++) {
+      push(jb, seq, 0x80);
+      seq++;
+      if (t % 20 === 0) push(jb, seq++, 0x80); // 5 % fast, never quiet
+      play(jb, 1);
+    }
+    expect(jb.stats.dropped).toBeGreaterThan(0);
+    expect(jb.stats.droppedQuiet).toBe(0);
     expect(jb.depth).toBeLessThanOrEqual(jb.capacity);
     expect(jb.stats.resyncs).toBe(0);
   });

@@ -11,6 +11,17 @@
  * slower than our tick causes an underrun (one re-buffered frame), a faster one makes the buffer
  * grow, and the excess frame is dropped after it persisted for `drainAfterTicks` ticks.
  *
+ * Shortening the buffer (drift, or a target that fell) removes a frame, which is heard as a skip
+ * unless the frame is quiet. With `quietCodes` set (see `quietCodeTable`), a heard buffer waits up to
+ * `quietPatienceTicks` for a quiet frame at its playout point and removes that one (`droppedQuiet`);
+ * only when none comes is an audible frame dropped (`dropped`).
+ *
+ * A buffer nobody hears (`heard = false`: the mixer says whether any listener's mix takes this
+ * source) is kept trimmed at its target depth every tick, with no hysteresis, so there is no backlog
+ * to drain, and no stale audio to play, when a listener starts hearing it (an atomic switch to
+ * coach). What it discards, late packets included, is counted apart (`discardedUnheard`): no one
+ * lost anything.
+ *
  * Bursty arrival (a sender, or a network, that stalls and then delivers several frames at once) is
  * what RFC 3550's smoothed interarrival jitter underestimates: a 120 ms stall every few seconds moves
  * it by ~3 ms. So the buffer also keeps a peak detector: each packet's arrival delay relative to its
@@ -72,6 +83,11 @@ export interface JitterBufferOptions {
    * first stall would otherwise always underrun. Default 100 (0 to start at the measured need).
    */
   initialPeakMs?: number;
+  /**
+   * Ticks a heard buffer waits, once a frame is due to be removed, for a quiet frame to remove
+   * instead of an audible one (default 500: 10 s). Needs `quietCodes`.
+   */
+  quietPatienceTicks?: number;
 }
 
 export interface JitterBufferStats {
@@ -83,9 +99,31 @@ export interface JitterBufferStats {
   missing: number;
   /** Frames lost (never arrived before their playout). */
   lost: number;
-  /** Frames dropped to absorb drift, plus oversize packets. */
+  /** Audible frames removed to shorten the buffer (drift, a target that fell), plus oversize packets. */
   dropped: number;
+  /** Quiet frames removed to shorten the buffer (inaudible). */
+  droppedQuiet: number;
+  /** Frames and late packets discarded while nobody heard this source (kept at target depth). */
+  discardedUnheard: number;
   underruns: number;
+}
+
+/** A frame is quiet when every sample is within ±`QUIET_LEVEL` (about −48 dBFS). */
+const QUIET_LEVEL = 128;
+const quietTables = new WeakMap<ArrayLike<number>, Uint8Array>();
+
+/**
+ * The quiet-code table of a G.711 decode table (`decodeTable(codec)`): 1 for a code whose sample is
+ * within ±128 of zero. Cached per decode table.
+ */
+export function quietCodeTable(decode: ArrayLike<number> & object): Uint8Array {
+  let t = quietTables.get(decode);
+  if (!t) {
+    t = new Uint8Array(256);
+    for (let c = 0; c < 256; c++) t[c] = Math.abs(decode[c]!) <= QUIET_LEVEL ? 1 : 0;
+    quietTables.set(decode, t);
+  }
+  return t;
 }
 
 const SEQ_BASE = 1 << 24;
@@ -97,6 +135,14 @@ export class JitterBuffer {
   readonly minDepth: number;
   readonly maxDepth: number;
   private readonly drainAfterTicks: number;
+  private readonly quietPatienceTicks: number;
+  /**
+   * Whether a listener hears this source (set by the mixer when its plan changes). Unheard, the
+   * buffer is kept at its target depth each tick and what it discards is `discardedUnheard`.
+   */
+  heard = true;
+  /** Codes whose sample is quiet (`quietCodeTable`), or null: every frame counts as audible. */
+  quietCodes: Uint8Array | null = null;
   readonly slotSize: number;
   /** Every slot, packed: slot i is `[i × slotSize, (i + 1) × slotSize)`. */
   private readonly data: Uint8Array;
@@ -143,6 +189,8 @@ export class JitterBuffer {
     missing: 0,
     lost: 0,
     dropped: 0,
+    droppedQuiet: 0,
+    discardedUnheard: 0,
     underruns: 0,
   };
 
@@ -156,6 +204,7 @@ export class JitterBuffer {
     this.initialPeakMs = opts.initialPeakMs ?? 100;
     this.resetPeak();
     this.drainAfterTicks = opts.drainAfterTicks ?? 25;
+    this.quietPatienceTicks = opts.quietPatienceTicks ?? 500;
     this.data = new Uint8Array(this.capacity * this.slotSize);
     this.slotLength = new Int32Array(this.capacity);
     this.slotSeq = new Float64Array(this.capacity).fill(-1);
@@ -257,7 +306,8 @@ export class JitterBuffer {
     let ext = this.highestSeq + delta;
     if (!Number.isNaN(arrivalMs)) this.notePeak(ext, arrivalMs); // late packets count too
     if (ext < this.playSeq) {
-      this.stats.late++;
+      if (this.heard) this.stats.late++;
+      else this.stats.discardedUnheard++;
       return PushResult.Late;
     }
     // One slot short of the capacity: the slot last popped (playSeq − 1) stays intact for concealment.
@@ -319,17 +369,24 @@ export class JitterBuffer {
       this.enter(JitterState.Underrun);
       return this.conceal();
     }
-    // Drift: a faster sender keeps the buffer above target; drop one frame now and then.
-    const depth = this.highestSeq - this.playSeq + 1;
-    if (depth > this.minDepth + 1 && depth > this.targetDepth + 1) {
-      if (++this.excessTicks >= this.drainAfterTicks) {
-        this.excessTicks = 0;
-        if (this.slotSeq[this.slotOf(this.playSeq)] === this.playSeq) this.stats.dropped++;
-        else this.stats.lost++;
+    if (!this.heard) {
+      // Nobody hears it: keep it at its target depth now (what is discarded is no one's loss).
+      const target = this.targetDepth;
+      while (this.highestSeq - this.playSeq + 1 > target) {
+        if (this.slotSeq[this.slotOf(this.playSeq)] === this.playSeq) this.stats.discardedUnheard++;
+        this.slotSeq[this.slotOf(this.playSeq)] = -1;
         this.playSeq++;
       }
-    } else {
       this.excessTicks = 0;
+    } else {
+      // Drift (a faster sender), or a target that fell: once the excess has persisted, remove one
+      // frame — a quiet one if one comes within the patience, else the next one.
+      const depth = this.highestSeq - this.playSeq + 1;
+      if (depth > this.minDepth + 1 && depth > this.targetDepth + 1) {
+        if (++this.excessTicks >= this.drainAfterTicks) this.drainOne();
+      } else {
+        this.excessTicks = 0;
+      }
     }
     const i = this.slotOf(this.playSeq);
     const seq = this.playSeq++;
@@ -343,6 +400,30 @@ export class JitterBuffer {
     }
     this.stats.lost++;
     return this.conceal();
+  }
+
+  /** Removes the frame at the playout point if it is quiet, or if the patience ran out. */
+  private drainOne(): void {
+    const i = this.slotOf(this.playSeq);
+    const present = this.slotSeq[i] === this.playSeq;
+    if (present && this.quietCodes !== null) {
+      if (this.isQuiet(i)) this.stats.droppedQuiet++;
+      else if (this.excessTicks < this.drainAfterTicks + this.quietPatienceTicks) return;
+      else this.stats.dropped++;
+    } else if (present) this.stats.dropped++;
+    else this.stats.lost++;
+    this.excessTicks = 0;
+    this.slotSeq[i] = -1;
+    this.playSeq++;
+  }
+
+  private isQuiet(slot: number): boolean {
+    const q = this.quietCodes!;
+    const d = this.data;
+    const o = slot * this.slotSize;
+    const end = o + this.slotLength[slot]!;
+    for (let k = o; k < end; k++) if (q[d[k]!] === 0) return false;
+    return true;
   }
 
   /** Conceals a single missing frame by repeating the previous one; a longer gap plays nothing. */
@@ -381,6 +462,7 @@ export class JitterBuffer {
       targetDepth: this.targetDepth,
       jitterMs: this.jitterMs,
       peakDelayMs: this.peakDelayMs,
+      heard: this.heard,
       ...this.stats,
     };
   }

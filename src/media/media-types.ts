@@ -54,8 +54,12 @@ export interface LegStats {
   /** Packets that arrived after their playout time. */
   late: number;
   duplicates: number;
-  /** Frames dropped by the jitter buffer (drift, oversize). */
+  /** Audible frames dropped by the jitter buffer to shorten it (drift, a target that fell), plus oversize. */
   dropped: number;
+  /** Quiet frames the jitter buffer removed to shorten it (inaudible; not loss). */
+  droppedQuiet: number;
+  /** Frames and late packets discarded while no listener heard this leg (kept at target depth; not loss). */
+  discardedUnheard: number;
   concealed: number;
   /** Datagrams that were not valid RTP for this leg (short, bad version/padding/lengths, wrong size). */
   malformed: number;

@@ -96,4 +96,16 @@ describe('Mixer', () => {
     expect(s.got[2]).toEqual(new Uint8Array(160).fill(ULAW_ENCODE[0]!));
     expect(m.dump().stats).toMatchObject({ mixesEncoded: 0 });
   });
+
+  it('tells each source whether anyone hears it (a source nobody hears is kept trimmed)', () => {
+    const m = new Mixer();
+    const [c, a, s] = [new Leg('c'), new Leg('a'), new Leg('s')];
+    for (const l of [c, a, s]) m.addLeg(l);
+    m.setPlan('g', { c: { hears: ['a'] }, a: { hears: ['c'] }, s: { hears: ['c', 'a'] } }); // monitor
+    m.tick();
+    expect([c.jb.heard, a.jb.heard, s.jb.heard]).toEqual([true, true, false]);
+    m.setPlan('g', { c: { hears: ['a'] }, a: { hears: ['c', 's'] }, s: { hears: ['c', 'a'] } }); // coach
+    m.tick();
+    expect(s.jb.heard).toBe(true);
+  });
 });

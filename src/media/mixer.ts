@@ -188,6 +188,9 @@ export class Mixer {
     }
     this.mixes = [...mixes.values()];
     this.listenersBySource = bySource;
+    // A source no mix takes is kept trimmed by its jitter buffer (no backlog when it is heard).
+    for (const slot of this.slots) slot.jb.heard = false;
+    for (const mix of this.mixes) for (const v of mix.voices) v.jb.heard = true;
   }
 
   /** One 20 ms frame for everyone. Allocation-free once compiled. */

@@ -6,8 +6,8 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { type G711Codec, PAYLOAD_TYPE } from './g711.js';
-import { JitterBuffer } from './jitter-buffer.js';
+import { decodeTable, type G711Codec, PAYLOAD_TYPE } from './g711.js';
+import { JitterBuffer, quietCodeTable } from './jitter-buffer.js';
 import { type DatagramSink, ipv4ToNumber, type LegSocket, numberToIpv4 } from './leg-socket.js';
 import { checkLegTransition, LegState } from './leg-state.js';
 import type { LegDescription, LegStats, LegUpdate, RemoteAddress } from './media-types.js';
@@ -79,6 +79,7 @@ export class RtpLeg implements MixerLeg {
     this.codec = desc.codec;
     this.telephoneEventPt = desc.telephoneEventPt;
     this.direction = desc.direction ?? 'sendrecv';
+    this.jb.quietCodes = quietCodeTable(decodeTable(this.codec));
     const rnd = randomBytes(10);
     this.ssrc = rnd.readUInt32BE(0);
     this.seq = rnd.readUInt16BE(4);
@@ -122,6 +123,7 @@ export class RtpLeg implements MixerLeg {
     if (u.codec && u.codec !== this.codec) {
       this.codec = u.codec;
       this.jb.reset();
+      this.jb.quietCodes = quietCodeTable(decodeTable(this.codec));
     }
     if (u.direction) this.direction = u.direction;
     if (u.telephoneEventPt !== undefined) this.telephoneEventPt = u.telephoneEventPt ?? undefined;
@@ -331,6 +333,8 @@ export class RtpLeg implements MixerLeg {
       late: jb.late,
       duplicates: jb.duplicates,
       dropped: jb.dropped,
+      droppedQuiet: jb.droppedQuiet,
+      discardedUnheard: jb.discardedUnheard,
       concealed: jb.concealed,
       ssrcChanges: this.rx.ssrcChanges,
       remoteReport: this.remoteReport,
