@@ -18,6 +18,9 @@ import {
   type UringHandle,
 } from './udp-batch-addon.js';
 
+/** Packet buffers up to this size are copied whole into the send buffer (see `queue`). */
+const WHOLE_COPY_MAX = 2048;
+
 export interface NativeIoOptions {
   /**
    * Batch the tick's receives and sends through io_uring (one io_uring_enter each instead of one
@@ -178,13 +181,21 @@ export class NativeIo {
   /** @internal (NativeLegSocket) Copies the datagram into the send buffer; sent by `flush()`. */
   queue(fd: number, buf: Buffer, length: number, address: number, port: number): void {
     if (this.closed) return;
+    if (length > buf.length) length = buf.length;
     if (length > this.tx.length) {
       this.counters.sendRefused++;
       return;
     }
-    if (this.txCount === this.txSlots || this.txUsed + length > this.tx.length) this.flush();
+    // A leg's packet buffer is small (≤ 332 bytes) and only its first `length` bytes are the
+    // packet: copying the whole buffer with TypedArray#set is a plain memmove with no view object
+    // (`buf.copy(tx, off, 0, length)` builds a Uint8Array view per call when length < buf.length);
+    // the bytes past `length` are overwritten by the next packet.
+    const whole = buf.length <= WHOLE_COPY_MAX;
+    const room = whole && buf.length > length ? buf.length : length;
+    if (this.txCount === this.txSlots || this.txUsed + room > this.tx.length) this.flush();
     const off = this.txUsed;
-    buf.copy(this.tx, off, 0, length); // no view object (a subarray would allocate per packet)
+    if (whole) this.tx.set(buf, off);
+    else buf.copy(this.tx, off, 0, length);
     const m = this.txCount * TX_WORDS;
     const meta = this.txMeta;
     meta[m] = fd;
