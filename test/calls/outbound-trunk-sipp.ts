@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { type SippPeer, startSipp, withDeadline } from '../support/sip-peers.js';
 
@@ -184,7 +185,9 @@ export class TrunkControl {
 
   /**
    * Starts SIPp on `port` with `scenario`; with `twinPort` (a `hangup` scenario) connects the
-   * twin socket. Resolves once SIPp listens for SIP.
+   * twin socket. Resolves once SIPp's own process holds its SIP port (and its twin port): a port
+   * another process took since it was found free makes SIPp exit ("Address already in use"), and
+   * `start` rejects rather than mistaking that other socket for SIPp's.
    */
   static async start(o: { port: number; scenario: string; twinPort?: number }): Promise<TrunkControl> {
     const sipp = await startSipp({
@@ -196,13 +199,30 @@ export class TrunkControl {
     });
     const t = new TrunkControl(sipp, o.twinPort);
     try {
-      await sipp.listening();
-      if (o.twinPort) await t.connectTwin();
+      await t.holding('udp', o.port);
+      if (o.twinPort) {
+        await t.holding('tcp', o.twinPort);
+        await t.connectTwin();
+      }
     } catch (err) {
       await t.close();
       throw err;
     }
     return t;
+  }
+
+  /** Waits (bounded condition poll) until SIPp's process holds `port`, or fails if SIPp exits. */
+  private async holding(proto: 'udp' | 'tcp', port: number, ms = 10_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    const pid = this.sipp.child.pid;
+    for (;;) {
+      if (!this.sipp.running || pid === undefined)
+        throw new Error(`SIPp exited before holding ${proto} ${port}\n${this.sipp.describe()}`);
+      if (processHoldsPort(pid, proto, port)) return;
+      if (Date.now() > deadline)
+        throw new Error(`SIPp does not hold ${proto} ${port} after ${ms} ms\n${this.sipp.describe()}`);
+      await withDeadline(once(this.sipp.child, 'exit'), 20, () => '').catch(() => undefined);
+    }
   }
 
   private async connectTwin(ms = 10_000): Promise<void> {
@@ -245,6 +265,41 @@ export class TrunkControl {
     await this.sipp.close();
     this.twin?.destroy();
   }
+}
+
+/** Whether process `pid` has a socket bound to local `port` (Linux: /proc/net/{udp,tcp} inodes among its fds). */
+export function processHoldsPort(pid: number, proto: 'udp' | 'tcp', port: number): boolean {
+  const inodes = new Set<string>();
+  for (const table of [`/proc/net/${proto}`, `/proc/net/${proto}6`]) {
+    let text: string;
+    try {
+      text = readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      const local = cols[1];
+      if (local && Number.parseInt(local.slice(local.lastIndexOf(':') + 1), 16) === port && cols[9])
+        inodes.add(cols[9]);
+    }
+  }
+  if (inodes.size === 0) return false;
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m && inodes.has(m[1]!)) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
 }
 
 /** `Name: value` headers of a SIP message's head (lower-cased names; the first of each). */

@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { upsertTrunk } from '../../src/store/trunk.repository.js';
 import { toneUlaw } from '../support/audio.js';
 import { type BaresipPeer, freePorts } from '../support/sip-peers.js';
 import { Capture, type CapturedDatagram, udpDatagrams } from './capture.js';
@@ -21,6 +22,7 @@ import {
   TRUNK_REALM,
   TRUNK_USER,
   TrunkControl,
+  type TrunkScenario,
   trunkScenario,
 } from './outbound-trunk-sipp.js';
 
@@ -42,23 +44,14 @@ let trunk: TrunkControl | undefined;
 beforeAll(async () => {
   h = await CallsHarness.start();
   [trunkPort, twinPort] = (await freePorts(2, 4)) as [number, number];
-  const doc = acme(trunkPort);
-  // The trunk authenticates us: its credentials ride in the outbound URI's userinfo.
-  await h.provision({
-    ...doc,
-    trunks: [
-      {
-        name: 'pstn',
-        inbound: { allow: [HOST] },
-        outbound: { uri: `sip:${TRUNK_USER}:${TRUNK_PASSWORD}@${HOST}:${trunkPort}` },
-      },
-    ],
-  });
+  await h.provision(acme(trunkPort));
+  await pointTrunkAt(trunkPort);
   toneFile = join(h.dir, 'remote-440.ulaw');
   // One second of 440 Hz is a whole number of cycles: SIPp loops it without a click.
   writeFileSync(toneFile, toneUlaw(TONES.customer, 1000, 0.25));
   cap = await Capture.start(`udp src portrange ${h.rtpRange[0]}-${h.rtpRange[1]}`);
-  sipCap = await Capture.start(`udp port ${trunkPort} or udp port ${h.sipPort}`);
+  // Earshot's SIP socket: every message to and from the phones and the trunk goes through it.
+  sipCap = await Capture.start(`udp port ${h.sipPort}`);
   [alice, sam] = await Promise.all([
     h.phone('alice', TONES.agent, { sipUser: 'alice' }),
     h.phone('sam', TONES.supervisor, { sipUser: 'sam' }),
@@ -78,6 +71,37 @@ afterAll(async () => {
   await sipCap?.close();
   await h?.close();
 });
+
+/** The trunk authenticates us: its credentials ride in the outbound URI's userinfo. */
+async function pointTrunkAt(port: number): Promise<void> {
+  await upsertTrunk(h.store.db, {
+    orgId: h.orgId,
+    name: 'pstn',
+    inboundAllow: [HOST],
+    outboundUri: `sip:${TRUNK_USER}:${TRUNK_PASSWORD}@${HOST}:${port}`,
+  });
+}
+
+/**
+ * Starts the SIPp trunk on `trunkPort` (with its twin socket for `hangup`). A port another process
+ * took since it was found free (other test files run in parallel) makes SIPp exit: then the trunk
+ * moves to fresh ports (the trunk's URI is updated) and SIPp starts again, at most 3 times.
+ */
+async function startTrunk(s: Omit<TrunkScenario, 'audioFile'>, twin = false): Promise<TrunkControl> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await TrunkControl.start({
+        port: trunkPort,
+        scenario: trunkScenario({ ...s, audioFile: toneFile }),
+        ...(twin ? { twinPort } : {}),
+      });
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      [trunkPort, twinPort] = (await freePorts(2, 4)) as [number, number];
+      await pointTrunkAt(trunkPort);
+    }
+  }
+}
 
 /** SIP datagrams sent to `port` since `fromMs` whose text starts with `startsWith`. */
 function sipTo(port: number, fromMs: number, startsWith: string): CapturedDatagram[] {
@@ -172,11 +196,7 @@ async function expectNothingLeft(): Promise<void> {
 
 describe('outbound call through the trunk', () => {
   it('the agent phone first, then INVITE sip:<number>@trunk with digest after a 407; audio both ways; monitor then coach; the remote party hangs up → everything cleaned up', async () => {
-    trunk = await TrunkControl.start({
-      port: trunkPort,
-      scenario: trunkScenario({ challenge: true, outcome: 'hangup', audioFile: toneFile }),
-      twinPort,
-    });
+    trunk = await startTrunk({ challenge: true, outcome: 'hangup' }, true);
     const t0 = Date.now();
     const establishedBefore = events(alice, 'CALL_ESTABLISHED');
     const closedBefore = events(alice, 'CALL_CLOSED');
@@ -309,10 +329,7 @@ describe('outbound call through the trunk', () => {
   });
 
   it('the agent hangs up first (the remote party monitored): BYE to the trunk and the supervisor, the conversation ends, nothing left', async () => {
-    trunk = await TrunkControl.start({
-      port: trunkPort,
-      scenario: trunkScenario({ challenge: true, outcome: 'wait-bye', audioFile: toneFile }),
-    });
+    trunk = await startTrunk({ challenge: true, outcome: 'wait-bye' });
     const t0 = Date.now();
     const establishedBefore = events(alice, 'CALL_ESTABLISHED');
     const closedBefore = events(alice, 'CALL_CLOSED');
@@ -372,10 +389,7 @@ describe('outbound call through the trunk', () => {
   });
 
   it('the agent hangs up while the number rings: CANCEL to the trunk, the conversation ends, nothing left', async () => {
-    trunk = await TrunkControl.start({
-      port: trunkPort,
-      scenario: trunkScenario({ outcome: 'ring', audioFile: toneFile }),
-    });
+    trunk = await startTrunk({ outcome: 'ring' });
     const t0 = Date.now();
     const establishedBefore = events(alice, 'CALL_ESTABLISHED');
     const closedBefore = events(alice, 'CALL_CLOSED');
@@ -410,10 +424,7 @@ describe('outbound call through the trunk', () => {
 
   for (const status of [486, 503] as const) {
     it(`the trunk answers ${status}: the failure is on the timeline, the agent's leg is hung up, nothing left`, async () => {
-      trunk = await TrunkControl.start({
-        port: trunkPort,
-        scenario: trunkScenario({ outcome: status, audioFile: toneFile }),
-      });
+      trunk = await startTrunk({ outcome: status });
       const establishedBefore = events(alice, 'CALL_ESTABLISHED');
       const closedBefore = events(alice, 'CALL_CLOSED');
       const { cid, customerPid } = await dial();
