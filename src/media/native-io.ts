@@ -36,7 +36,10 @@ export interface NativeIoOptions {
   txSlots?: number;
   /** Bytes of the send buffer (default 1 MiB). */
   txBytes?: number;
-  /** Drain calls per `drain()` while the buffer comes back full (bounds work per tick; default 4). */
+  /**
+   * Drain calls per `drain()` while the buffer comes back full (bounds work per tick; default 2,
+   * i.e. 8,192 datagrams per tick with the default slots).
+   */
   maxRounds?: number;
 }
 
@@ -84,7 +87,7 @@ export class NativeIo {
     this.rxSlots = opts.rxSlots ?? 4096;
     this.slotSize = opts.slotSize ?? 1500;
     this.txSlots = opts.txSlots ?? 4096;
-    this.maxRounds = opts.maxRounds ?? 4;
+    this.maxRounds = opts.maxRounds ?? 2;
     const epfd = addon.pollerOpen();
     if (epfd < 0) throw mediaError('MEDIA_WORKER_FAILED', `udp-batch: epoll_create1 failed (errno ${-epfd})`);
     this.epfd = epfd;
