@@ -15,6 +15,7 @@ import {
   RX_WORDS,
   TX_WORDS,
   type UdpBatchAddon,
+  URING_SEND_WITH_ADDRESS,
   type UringHandle,
 } from './udp-batch-addon.js';
 
@@ -245,8 +246,10 @@ export class NativeIo {
   }
 
   dump(): Record<string, unknown> {
+    const features = this.ring && this.addon.uringFeatures ? this.addon.uringFeatures(this.ring) : 0;
     return {
       engine: this.engine,
+      ...(this.ring ? { uringSend: features & URING_SEND_WITH_ADDRESS ? 'SEND+address' : 'SENDMSG' } : {}),
       ...(this.uringUnavailable ? { uringUnavailable: this.uringUnavailable } : {}),
       sockets: this.open.size,
       rxSlots: this.rxSlots,

@@ -44,10 +44,14 @@ export interface UdpBatchAddon {
   ): number;
   /** As `send`, one io_uring_enter per ring's worth: number sent, or -ECANCELED (ring broken). */
   uringSend?(ring: UringHandle, tx: Uint8Array, meta: Uint32Array, count: number): number;
+  /** Bit 0 (`URING_SEND_WITH_ADDRESS`): sends go out as IORING_OP_SEND with a destination, else SENDMSG. */
+  uringFeatures?(ring: UringHandle): number;
 }
 
 /** An io_uring instance owned by the addon (freed when garbage-collected). */
 export type UringHandle = object & { readonly __uring: unique symbol };
+
+export const URING_SEND_WITH_ADDRESS = 1;
 
 /** -ECANCELED: the io_uring gave up (completions missing); the caller falls back to syscalls. */
 export const E_CANCELED = -125;
