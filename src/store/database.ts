@@ -7,11 +7,13 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import {
   Kysely,
+  type SqliteDatabase as KyselySqliteDatabase,
   type Migration,
   type MigrationProvider,
   Migrator,
   PostgresDialect,
   SqliteDialect,
+  type SqliteStatement,
   sql,
 } from 'kysely';
 import pg from 'pg';
@@ -74,7 +76,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     file.pragma('journal_mode = WAL');
     file.pragma('foreign_keys = ON');
     file.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: file }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: reusingStatements(file) }) });
   }
   if (options.migrate !== false) await migrateToLatest(db, options.schema);
   let closed = false;
@@ -86,6 +88,39 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       if (closed) return;
       closed = true;
       await db.destroy();
+    },
+  };
+}
+
+/** How many prepared SQLite statements are kept for reuse (distinct SQL texts; Kysely's are few). */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 with its prepared statements reused by SQL text: Kysely's driver calls
+ * `prepare` for every query, and preparing (parsing and planning) costs more than running most of
+ * ours. A statement still busy (an unfinished `iterate`) is not shared: that query gets a fresh
+ * one. SQLite re-prepares a cached statement by itself after a schema change. The oldest entry
+ * goes when the cache is full (texts with variable `in (…)` lists could otherwise grow it).
+ */
+export function reusingStatements(
+  file: SqliteDatabase.Database,
+  max = STATEMENT_CACHE_SIZE,
+): KyselySqliteDatabase {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      file.close();
+    },
+    prepare(text: string): SqliteStatement {
+      const cached = cache.get(text);
+      if (cached && !cached.busy) return cached;
+      const stmt = file.prepare(text);
+      if (!cached) {
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+        cache.set(text, stmt);
+      }
+      return stmt;
     },
   };
 }
