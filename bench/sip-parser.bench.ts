@@ -1,9 +1,27 @@
 /**
  * SIP parser throughput on one core: a typical INVITE with SDP and a typical 200 OK, parsed from
  * Buffers as they arrive from a socket. Prints messages/s for each (per CPU-second, per wall
- * second, and from the percentiles of short batches) and, last, one JSON line.
+ * second, and from the percentiles of short batches), the serializer's rate for the same two
+ * messages, and, last, one JSON line.
+ *
+ * One core: the process re-runs itself with `--single-threaded-gc`, so garbage collection runs on
+ * the parsing thread and the process's CPU time is that of one core (with V8's parallel GC
+ * helpers, a CPU-second would hold work of other threads; JIT threads are idle once warm).
  */
+import { spawnSync } from 'node:child_process';
 import { parseMessage } from '../src/sip/message/parse-message.js';
+import type { SipMessage } from '../src/sip/message/sip-message.js';
+
+if (!process.execArgv.includes('--single-threaded-gc')) {
+  const r = spawnSync(
+    process.execPath,
+    ['--single-threaded-gc', ...process.execArgv, ...process.argv.slice(1)],
+    {
+      stdio: 'inherit',
+    },
+  );
+  process.exit(r.status ?? 1);
+}
 
 const INVITE = Buffer.from(
   [
@@ -52,14 +70,18 @@ function check(buf: Buffer, expectRequest: boolean): void {
  * with other work the wall rate understates one core; the CPU rate is what one core does.
  */
 function rate(buf: Buffer, ms: number): { wall: number; cpu: number } {
-  // Warm up the JIT, then count whole batches within the time budget.
-  for (let i = 0; i < 20_000; i++) parseMessage(buf);
+  return timed(() => parseMessage(buf), ms);
+}
+
+/** Calls per second of `op` (wall and CPU), after a warm-up, in whole batches within `ms`. */
+function timed(op: () => unknown, ms: number): { wall: number; cpu: number } {
+  for (let i = 0; i < 20_000; i++) op();
   let n = 0;
   const start = performance.now();
   const cpu0 = process.cpuUsage();
   let now = start;
   while (now - start < ms) {
-    for (let i = 0; i < 5_000; i++) parseMessage(buf);
+    for (let i = 0; i < 5_000; i++) op();
     n += 5_000;
     now = performance.now();
   }
@@ -105,6 +127,13 @@ const best = (buf: Buffer) => {
 const invite = best(INVITE);
 const ok = best(OK);
 const ns = batches(1000);
+// The serializer: the parsed messages written back to Buffers (start line, headers, body).
+const serialize = (m: SipMessage) => {
+  const runs = [timed(() => m.toBuffer(), 1000), timed(() => m.toBuffer(), 1000)];
+  return Math.max(...runs.map((r) => r.cpu));
+};
+const inviteOut = serialize(parseMessage(INVITE));
+const okOut = serialize(parseMessage(OK));
 const perSec = (v: number[], p: number) => Math.round(1e9 / percentile(v, p));
 const os = await import('node:os');
 const [l1] = os.loadavg();
@@ -116,6 +145,9 @@ console.log(
 console.log(
   `200 OK (${OK.length} bytes):            ${f(ok.cpu)} messages per CPU-second (${f(ok.wall)}/s wall); ` +
     `batches: ${f(perSec(ns.ok, 0.05))}/s at p5, ${f(perSec(ns.ok, 0.5))}/s median`,
+);
+console.log(
+  `serializer: INVITE ${f(inviteOut)}, 200 OK ${f(okOut)} messages per CPU-second (toBuffer of the parsed message)`,
 );
 console.log(`target: >= 250,000/s on one core; load average ${l1?.toFixed(1)} on ${os.cpus().length} cores`);
 console.log(
@@ -129,6 +161,9 @@ console.log(
     okMsgsPerSecBatchP5: perSec(ns.ok, 0.05),
     inviteMsgsPerSecBatchMedian: perSec(ns.invite, 0.5),
     okMsgsPerSecBatchMedian: perSec(ns.ok, 0.5),
+    inviteSerializedPerCpuSec: inviteOut,
+    okSerializedPerCpuSec: okOut,
+    singleThreadedGc: true,
     target: 250000,
     loadAverage: l1,
   }),

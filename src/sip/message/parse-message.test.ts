@@ -149,6 +149,74 @@ describe('parseMessage', () => {
   });
 });
 
+describe('parsed messages built on first access', () => {
+  const base = [
+    'MESSAGE sip:h SIP/2.0',
+    'Via: SIP/2.0/UDP h;branch=z9hG4bK1',
+    'From: <sip:a@h>;tag=1',
+    'To: <sip:b@h>',
+    'Call-ID: x',
+    'CSeq: 1 MESSAGE',
+  ];
+
+  it('reads header rows before and after the map is built, and keeps edits to the map', () => {
+    const m = parseMessage(
+      crlf([...base, 'Subject: one', 'Route: <sip:p1;lr>', 'Subject: two', 'Route: <sip:p2;lr>', '', '']),
+    );
+    expect(m.get('subject')).toBe('one');
+    expect(m.get('s')).toBe('one');
+    expect(m.has('route')).toBe(true);
+    expect(m.has('contact')).toBe(false);
+    expect(m.get('contact')).toBeUndefined();
+    expect([...m.headers]).toEqual([
+      ['subject', ['one', 'two']],
+      ['route', ['<sip:p1;lr>', '<sip:p2;lr>']],
+    ]);
+    m.headers.get('route')?.push('<sip:p3;lr>');
+    m.remove('subject');
+    expect(m.getAll('route')).toEqual(['<sip:p1;lr>', '<sip:p2;lr>', '<sip:p3;lr>']);
+    expect(m.has('subject')).toBe(false);
+    expect(m.get('subject')).toBeUndefined();
+  });
+
+  it('takes the same fields whichever way the head was decoded', () => {
+    const text = crlf([...base, 'Subject: folded', ' twice', 'Content-Type: text/plain', 'l: 4', '', 'body']);
+    const plain = parseMessage(text);
+    // A non-ASCII head, a non-ASCII body right after an ASCII head, and a head longer than the
+    // bytes decoded at once all take the Buffer search instead of the decoded-text one.
+    const nonAsciiHead = parseMessage(text.replace('Subject: folded', 'Subject: földéd'));
+    const nonAsciiBody = parseMessage(text.replace('l: 4', 'l: 5').replace('body', 'bödy'));
+    const longHead = parseMessage(text.replace('Call-ID: x', `Call-ID: x\r\nX-Pad: ${'p'.repeat(5000)}`));
+    for (const m of [plain, nonAsciiHead, nonAsciiBody, longHead]) {
+      expect(m.isRequest && m.method).toBe('MESSAGE');
+      expect(m.callId).toBe('x');
+      expect(m.fromTag).toBe('1');
+      expect(m.contentType).toBe('text/plain');
+      expect(m.body.length).toBe(m === nonAsciiBody ? 5 : 4);
+    }
+    expect(plain.get('subject')).toBe('folded twice');
+    expect(nonAsciiHead.get('subject')).toBe('földéd twice');
+    expect(plain.bodyText).toBe('body');
+    expect(nonAsciiBody.bodyText).toBe('bödy');
+    expect(longHead.get('x-pad')).toHaveLength(5000);
+    expect(longHead.bodyText).toBe('body');
+  });
+
+  it('splits lines at CRLF only, unless the first line ends with a bare LF', () => {
+    const m = parseMessage(crlf([...base, 'Subject: a\nb', '', '']));
+    expect(m.get('subject')).toBe('a\nb');
+    const lf = parseMessage([...base, 'Subject: lf', 'Content-Length: 2', '', 'ok'].join('\n'));
+    expect(lf.get('subject')).toBe('lf');
+    expect(lf.bodyText).toBe('ok');
+  });
+
+  it('gives the body without Content-Length as the rest of the input', () => {
+    const m = parseMessage(crlf([...base, '', 'rest']), { datagram: false });
+    expect(m.bodyText).toBe('rest');
+    expect(parseMessage(crlf([...base, '', ''])).body.length).toBe(0);
+  });
+});
+
 describe('SIP URIs (RFC 3261 §19.1, RFC 5118)', () => {
   it('parses user, password, host, port, parameters and headers', () => {
     const r = parseUri(

@@ -1,6 +1,7 @@
 import { splitList } from './grammar.js';
 import { headerDisplayName, headerKey, LIST_HEADERS } from './header-names.js';
 import { type NameAddr, parseNameAddr, serializeNameAddr } from './name-addr.js';
+import type { ScanText } from './scan-text.js';
 import { serializeUri, type Uri } from './sip-uri.js';
 import { parseVia, serializeVia, type Via } from './via.js';
 
@@ -23,9 +24,61 @@ export interface MessageSource {
 const EMPTY = Buffer.alloc(0);
 
 /**
+ * What the parser left to build on first access (see parse-message.ts): the head as scanned text
+ * (the string and its bytes side by side) with every header row that is not parsed eagerly as its
+ * key and range `[a, z)` — a folded value (rare) was joined into a string of its own and its
+ * range then reads `a = -1 - i` for `folded[i]` — and the body as `buf[bodyStart, bodyEnd)`.
+ * The received Buffer must not be modified after parsing (the body was always a view of it).
+ */
+export class ParsedHead implements ScanText {
+  /** Lower-case long names of the rows, in order. */
+  readonly keys: string[] = [];
+  /** `a, z` of each row of `keys`. */
+  readonly ranges: number[] = [];
+  folded: string[] | undefined = undefined;
+  bodyStart = 0;
+  bodyEnd = 0;
+
+  constructor(
+    readonly s: string,
+    readonly b: Uint8Array,
+    readonly o: number,
+    readonly buf: Buffer,
+  ) {}
+
+  /** Stores a folded value; its range start. */
+  fold(value: string): number {
+    if (this.folded === undefined) this.folded = [];
+    this.folded.push(value);
+    return -this.folded.length;
+  }
+
+  /** Row `i`'s value. */
+  value(i: number): string {
+    const a = this.ranges[2 * i] as number;
+    return a >= 0 ? this.s.slice(a, this.ranges[2 * i + 1]) : (this.folded?.[-1 - a] as string);
+  }
+
+  /** The header map of SipMessage.headers, rows in order. */
+  headers(): Map<string, string[]> {
+    const map = new Map<string, string[]>();
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i] as string;
+      const v = this.value(i);
+      const rows = map.get(k);
+      if (rows) rows.push(v);
+      else map.set(k, [v]);
+    }
+    return map;
+  }
+}
+
+/**
  * A SIP message (RFC 3261 §7). The headers every layer needs (Via, From, To, Call-ID, CSeq,
  * Max-Forwards) are parsed eagerly into fields that own their serialization; every other header
- * is kept as its raw field values (one per header row) and parsed on demand.
+ * is kept as its raw field values (one per header row) and parsed on demand. Of a parsed message,
+ * the header map and the body view are built on first access (`lazy`).
  */
 export abstract class SipMessage {
   /** Via values, topmost first. */
@@ -33,15 +86,45 @@ export abstract class SipMessage {
   from!: NameAddr;
   to!: NameAddr;
   callId = '';
-  cseq: CSeq = { seq: 0, method: '' };
-  maxForwards: number | undefined;
-  body: Buffer = EMPTY;
-  /** Other headers: lower-case long name → raw field values, in order. */
-  readonly headers = new Map<string, string[]>();
+  private _cseq: CSeq | undefined = undefined;
+  maxForwards: number | undefined = undefined;
+  private _body: Buffer | undefined = undefined;
+  private _headers: Map<string, string[]> | undefined = undefined;
   /** Set on received messages. */
-  source: MessageSource | undefined;
+  source: MessageSource | undefined = undefined;
+  /** @internal Set by the parser: what is built on first access. */
+  lazy: ParsedHead | undefined = undefined;
 
   abstract startLine(): string;
+
+  get cseq(): CSeq {
+    if (this._cseq === undefined) this._cseq = { seq: 0, method: '' };
+    return this._cseq;
+  }
+
+  set cseq(v: CSeq) {
+    this._cseq = v;
+  }
+
+  get body(): Buffer {
+    if (this._body === undefined) {
+      const p = this.lazy;
+      this._body =
+        p !== undefined && p.bodyEnd > p.bodyStart ? p.buf.subarray(p.bodyStart, p.bodyEnd) : EMPTY;
+    }
+    return this._body;
+  }
+
+  set body(v: Buffer) {
+    this._body = v;
+  }
+
+  /** Other headers: lower-case long name → raw field values, in order. */
+  get headers(): Map<string, string[]> {
+    if (this._headers === undefined)
+      this._headers = this.lazy === undefined ? new Map() : this.lazy.headers();
+    return this._headers;
+  }
 
   get fromTag(): string | undefined {
     return this.from.params.get('tag') ?? undefined;
@@ -70,7 +153,8 @@ export abstract class SipMessage {
     if (k === 'via') return this.via.length > 0;
     if (k === 'max-forwards') return this.maxForwards !== undefined;
     if (k === 'from' || k === 'to' || k === 'call-id' || k === 'cseq') return true;
-    return this.headers.has(k);
+    const p = this._headers === undefined ? this.lazy : undefined;
+    return p === undefined ? this.headers.has(k) : p.keys.indexOf(k) >= 0;
   }
 
   /** The first field value of a header (for a list header, its whole first row). */
@@ -91,8 +175,13 @@ export abstract class SipMessage {
         return this.maxForwards === undefined ? undefined : String(this.maxForwards);
       case 'content-length':
         return String(this.body.length);
-      default:
-        return this.headers.get(k)?.[0];
+      default: {
+        // Before the map is built, a lookup reads the parsed rows.
+        const p = this._headers === undefined ? this.lazy : undefined;
+        if (p === undefined) return this.headers.get(k)?.[0];
+        const i = p.keys.indexOf(k);
+        return i < 0 ? undefined : p.value(i);
+      }
     }
   }
 
