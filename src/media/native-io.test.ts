@@ -218,6 +218,27 @@ describe.each(['io_uring', 'syscalls'] as const)('udp-batch addon via NativeIo (
     expect((await got).every((x) => x.port === ok.port)).toBe(true);
   });
 
+  it('an ICMP error queued on a socket (peer port closed) is not a datagram and does not hide the next one', async () => {
+    const n = io();
+    const sock = n.bind('127.0.0.1', 0)!;
+    const sink = collector();
+    sock.setSink(sink);
+    // A port nobody listens on: loopback answers the send with ICMP port unreachable, which the
+    // kernel queues on our socket as ECONNREFUSED (it makes the socket readable).
+    const gone = await client();
+    const closedPort = gone.address().port;
+    gone.close();
+    cleanups.pop();
+    sock.send(Buffer.from([1, 2, 3]), 3, LOOPBACK, closedPort);
+    expect(n.flush()).toBe(1);
+    const c = await client();
+    await sendAll(c, sock.port, [Buffer.from([7, 7])]);
+    expect(n.drain()).toBe(1);
+    expect(sink.got.map((g) => [...g.bytes])).toEqual([[7, 7]]);
+    expect(n.counters.drainErrors).toBe(0);
+    expect(n.drain()).toBe(0);
+  });
+
   it('a closed socket is out of the poller, frees its port, and ignores sends', async () => {
     const n = io();
     const sock = n.bind('127.0.0.1', 0)!;
