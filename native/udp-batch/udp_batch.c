@@ -456,15 +456,17 @@ static unsigned uring_reap(uring_t *r) {
  * Returns 0, or -errno.
  */
 static int uring_run(uring_t *r, unsigned k) {
-  unsigned done = 0;
+  unsigned done = 0, submitted = 0;
   int ret = uring_enter(r, k, k, 100000000L);
   int tries = 0;
   for (;;) {
     if (ret < 0 && ret != -EINTR && ret != -ETIME && ret != -EAGAIN && ret != -EBUSY) break;
+    if (ret > 0) submitted += (unsigned)ret; /* the kernel may take fewer than offered (-EAGAIN…) */
+    if (submitted > k) submitted = k;
     done += uring_reap(r);
     if (done >= k) return 0;
     if (++tries > 2) break;
-    ret = uring_enter(r, 0, k - done, 50000000L);
+    ret = uring_enter(r, k - submitted, k - done, 50000000L);
   }
   /* Should never happen: cancel whatever is still in flight, wait for it, give the ring up. */
   r->broken = 1;
@@ -473,7 +475,7 @@ static int uring_run(uring_t *r, unsigned k) {
   sqe->fd = -1;
   sqe->cancel_flags = IORING_ASYNC_CANCEL_ANY;
   sqe->user_data = UINT64_MAX;
-  uring_enter(r, 1, k - done + 1, 100000000L);
+  uring_enter(r, k - submitted + 1, k - done + 1, 100000000L); /* anything never taken, then the cancel */
   uring_reap(r);
   return ret < 0 ? ret : -ETIME;
 }
