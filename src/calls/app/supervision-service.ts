@@ -62,7 +62,7 @@ export class SupervisionService {
       const participant = d.conversation.participants.find((p) => p.id === d.participantId);
       if (!participant || !supervisor.selectedPhone)
         throw new Error('supervision.start created no participant');
-      await this.audit(who, { ...base, outcome: 'started', participantId: participant.id });
+      // The supervisor's phone is called before the audit write (a transaction): click to audio.
       const phone = await findPhoneOfUser(this.deps.db, who.orgId, who.userId);
       if (phone) {
         this.deps.effects.placeSupervisorLeg({
@@ -73,6 +73,7 @@ export class SupervisionService {
           phone,
         });
       }
+      await this.audit(who, { ...base, outcome: 'started', participantId: participant.id });
       return { participantId: participant.id, state: participant.state };
     } catch (err) {
       const code = err instanceof CataloguedError ? err.code : 'INTERNAL';
