@@ -230,4 +230,19 @@ describe('JitterBuffer', () => {
     expect(jb.depth).toBeLessThanOrEqual(jb.capacity);
     expect(jb.stats.resyncs).toBe(0);
   });
+
+  it('waits for a quiet frame only within a small excess: a fast sender of a continuous tone never resyncs', () => {
+    // 2 % fast, never quiet, default patience (10 s): the excess must not grow to the capacity.
+    const jb = new JitterBuffer({ initialPeakMs: 0 });
+    jb.quietCodes = quietCodeTable(decodeTable('PCMU'));
+    let seq = 0;
+    for (let t = 0; t < 3000; t++) {
+      push(jb, seq++, 0x80);
+      if (t % 50 === 0) push(jb, seq++, 0x80);
+      play(jb, 1);
+    }
+    expect(jb.stats.resyncs).toBe(0);
+    expect(jb.depth).toBeLessThanOrEqual(jb.targetDepth + 6);
+    expect(jb.stats.dropped).toBeGreaterThan(50);
+  });
 });

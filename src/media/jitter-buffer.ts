@@ -14,7 +14,9 @@
  * Shortening the buffer (drift, or a target that fell) removes a frame, which is heard as a skip
  * unless the frame is quiet. With `quietCodes` set (see `quietCodeTable`), a heard buffer waits up to
  * `quietPatienceTicks` for a quiet frame at its playout point and removes that one (`droppedQuiet`);
- * only when none comes is an audible frame dropped (`dropped`).
+ * only when none comes, or when the excess grows beyond 5 frames (what the initial 100 ms
+ * assumption leaves; more means a sender faster than our clock), is an audible frame dropped
+ * (`dropped`) at the usual pace.
  *
  * A buffer nobody hears (`heard = false`: the mixer says whether any listener's mix takes this
  * source) is kept trimmed at its target depth every tick, with no hysteresis, so there is no backlog
@@ -110,6 +112,8 @@ export interface JitterBufferStats {
 
 /** A frame is quiet when every sample is within ±`QUIET_LEVEL` (about −48 dBFS). */
 const QUIET_LEVEL = 128;
+/** Frames above the target a buffer may hold while it waits for a quiet frame to remove. */
+const QUIET_SLACK = 5;
 const quietTables = new WeakMap<ArrayLike<number>, Uint8Array>();
 
 /**
@@ -383,7 +387,8 @@ export class JitterBuffer {
       // frame — a quiet one if one comes within the patience, else the next one.
       const depth = this.highestSeq - this.playSeq + 1;
       if (depth > this.minDepth + 1 && depth > this.targetDepth + 1) {
-        if (++this.excessTicks >= this.drainAfterTicks) this.drainOne();
+        if (++this.excessTicks >= this.drainAfterTicks)
+          this.drainOne(depth <= this.targetDepth + QUIET_SLACK);
       } else {
         this.excessTicks = 0;
       }
@@ -402,13 +407,17 @@ export class JitterBuffer {
     return this.conceal();
   }
 
-  /** Removes the frame at the playout point if it is quiet, or if the patience ran out. */
-  private drainOne(): void {
+  /**
+   * Removes the frame at the playout point if it is quiet, or if the patience ran out, or at once
+   * when `patient` is false (the excess is more than QUIET_SLACK frames: a sender faster than our
+   * clock must not grow the buffer while it waits for a quiet frame).
+   */
+  private drainOne(patient: boolean): void {
     const i = this.slotOf(this.playSeq);
     const present = this.slotSeq[i] === this.playSeq;
     if (present && this.quietCodes !== null) {
       if (this.isQuiet(i)) this.stats.droppedQuiet++;
-      else if (this.excessTicks < this.drainAfterTicks + this.quietPatienceTicks) return;
+      else if (patient && this.excessTicks < this.drainAfterTicks + this.quietPatienceTicks) return;
       else this.stats.dropped++;
     } else if (present) this.stats.dropped++;
     else this.stats.lost++;
