@@ -18,6 +18,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import * as initial from './migrations/20260101T000000-initial.js';
+import * as trunkCredentials from './migrations/20261129T000000-trunk-credentials.js';
 import type { Database } from './tables.js';
 
 export type Db = Kysely<Database>;
@@ -44,6 +45,7 @@ export interface OpenStoreOptions {
 /** Every migration, by timestamped name; order is by name. */
 const MIGRATIONS: Record<string, Migration> = {
   '20260101T000000-initial': initial,
+  '20261129T000000-trunk-credentials': trunkCredentials,
 };
 
 class StaticProvider implements MigrationProvider {
@@ -129,6 +131,13 @@ export function reusingStatements(
 export async function migrateToLatest(db: Db, schema?: string): Promise<string[]> {
   const migrator = newMigrator(db, schema);
   const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error;
+  return (results ?? []).map((r) => r.migrationName);
+}
+
+/** Runs the latest applied migration's `down`; returns its name (none: nothing to undo). */
+export async function migrateDownOne(db: Db, schema?: string): Promise<string[]> {
+  const { error, results } = await newMigrator(db, schema).migrateDown();
   if (error) throw error;
   return (results ?? []).map((r) => r.migrationName);
 }

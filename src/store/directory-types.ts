@@ -45,6 +45,12 @@ export interface Trunk {
   readonly name: string;
   readonly inboundAllow: readonly string[];
   readonly outboundUri?: string;
+  /** Digest user answering the trunk's 401/407 (wins over the outbound URI's userinfo). */
+  readonly outboundUsername?: string;
+  /** Digest password; never in API responses, logs or on the wire. */
+  readonly outboundPassword?: string;
+  /** The From user of INVITEs to the trunk (default `earshot`). */
+  readonly callerId?: string;
 }
 
 export interface SipRegistration {

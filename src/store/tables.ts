@@ -53,6 +53,12 @@ export interface TrunksTable {
   name: string;
   inbound_allow: string;
   outbound_uri: string | null;
+  /** Digest user for the trunk's challenges (20261129 migration). */
+  outbound_username: string | null;
+  /** Digest password, as given: a client needs the secret (docs/operations.md: the DB is a secret). */
+  outbound_password: string | null;
+  /** The From user of INVITEs to the trunk. */
+  caller_id: string | null;
 }
 
 export interface QueuesTable {

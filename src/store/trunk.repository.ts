@@ -7,12 +7,21 @@ export interface TrunkInput {
   readonly name: string;
   readonly inboundAllow: readonly string[];
   readonly outboundUri?: string;
+  /** Digest user for the trunk's 401/407 challenges. */
+  readonly outboundUsername?: string;
+  /** Digest password, kept as given (a client needs the secret; the DB is a secret). */
+  readonly outboundPassword?: string;
+  /** The From user of INVITEs to the trunk. */
+  readonly callerId?: string;
 }
 
 export async function upsertTrunk(db: Db, input: TrunkInput): Promise<Trunk> {
   const values = {
     inbound_allow: JSON.stringify(input.inboundAllow),
     outbound_uri: input.outboundUri ?? null,
+    outbound_username: input.outboundUsername ?? null,
+    outbound_password: input.outboundPassword ?? null,
+    caller_id: input.callerId ?? null,
   };
   const existing = await db
     .selectFrom('trunks')
@@ -23,7 +32,13 @@ export async function upsertTrunk(db: Db, input: TrunkInput): Promise<Trunk> {
   let id: string;
   if (existing) {
     id = existing.id;
-    if (existing.inbound_allow !== values.inbound_allow || existing.outbound_uri !== values.outbound_uri) {
+    if (
+      existing.inbound_allow !== values.inbound_allow ||
+      existing.outbound_uri !== values.outbound_uri ||
+      existing.outbound_username !== values.outbound_username ||
+      existing.outbound_password !== values.outbound_password ||
+      existing.caller_id !== values.caller_id
+    ) {
       await db.updateTable('trunks').set(values).where('id', '=', id).execute();
     }
   } else {
@@ -46,5 +61,8 @@ export async function listTrunks(db: Db, orgId?: string): Promise<Trunk[]> {
     name: r.name,
     inboundAllow: JSON.parse(r.inbound_allow) as string[],
     ...(r.outbound_uri ? { outboundUri: r.outbound_uri } : {}),
+    ...(r.outbound_username ? { outboundUsername: r.outbound_username } : {}),
+    ...(r.outbound_password ? { outboundPassword: r.outbound_password } : {}),
+    ...(r.caller_id ? { callerId: r.caller_id } : {}),
   }));
 }

@@ -10,7 +10,7 @@ import {
 } from '../../src/store/conversation.repository.js';
 import type { ConversationView } from '../../src/store/conversation-types.js';
 import type { Store } from '../../src/store/database.js';
-import { migrateDownAll, migrateToLatest } from '../../src/store/database.js';
+import { migrateDownAll, migrateDownOne, migrateToLatest } from '../../src/store/database.js';
 import { findOrg, upsertOrg } from '../../src/store/org.repository.js';
 import { findPhoneOfUser, findSipCredentials, upsertPhone } from '../../src/store/phone.repository.js';
 import {
@@ -154,6 +154,26 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
     expect(await listQueues(store.db, org.id)).toEqual([q]);
     expect(await findQueue(store.db, 'other-org', q.id)).toBeUndefined();
     const t = await upsertTrunk(store.db, {
+      orgId: org.id,
+      name: 'pstn',
+      inboundAllow: ['127.0.0.1'],
+      outboundUri: 'sip:127.0.0.1:5080',
+    });
+    expect(await listTrunks(store.db, org.id)).toEqual([t]);
+    // Explicit digest credentials and caller ID (20261129 migration): stored and listed back.
+    const withCreds = await upsertTrunk(store.db, {
+      orgId: org.id,
+      name: 'pstn',
+      inboundAllow: ['127.0.0.1'],
+      outboundUri: 'sip:127.0.0.1:5080',
+      outboundUsername: 'acct-1',
+      outboundPassword: 's3cret',
+      callerId: '+15550100',
+    });
+    expect(withCreds.id).toBe(t.id);
+    expect(await listTrunks(store.db, org.id)).toEqual([withCreds]);
+    // Dropping the fields clears the columns.
+    await upsertTrunk(store.db, {
       orgId: org.id,
       name: 'pstn',
       inboundAllow: ['127.0.0.1'],
@@ -312,12 +332,38 @@ describe.each(DIALECTS)('store repositories on $name', (dialect) => {
     expect(await listAudit(store.db, 'other')).toEqual([]);
   });
 
+  it('the trunk-credentials migration adds and drops its columns, keeping the trunks', async () => {
+    const fresh = await dialect.open();
+    try {
+      const org = await upsertOrg(fresh.db, 'Migrating Inc', T0);
+      const base = {
+        orgId: org.id,
+        name: 'pstn',
+        inboundAllow: ['10.0.0.1'],
+        outboundUri: 'sip:10.0.0.2:5060',
+      };
+      await upsertTrunk(fresh.db, { ...base, outboundUsername: 'u', outboundPassword: 'p', callerId: '100' });
+      expect(await migrateDownOne(fresh.db, fresh.schema)).toEqual(['20261129T000000-trunk-credentials']);
+      await expect(fresh.db.selectFrom('trunks').select('caller_id').execute()).rejects.toThrow();
+      expect(await fresh.db.selectFrom('trunks').select(['name', 'outbound_uri']).execute()).toEqual([
+        { name: 'pstn', outbound_uri: 'sip:10.0.0.2:5060' },
+      ]);
+      expect(await migrateToLatest(fresh.db, fresh.schema)).toEqual(['20261129T000000-trunk-credentials']);
+      expect((await listTrunks(fresh.db, org.id)).map(({ id: _, ...t }) => t)).toEqual([base]);
+    } finally {
+      await dialect.dispose(fresh);
+    }
+  });
+
   it('migrations go down and up again', async () => {
     const fresh = await dialect.open();
     try {
       await migrateDownAll(fresh.db, fresh.schema);
       await expect(fresh.db.selectFrom('orgs').selectAll().execute()).rejects.toThrow();
-      expect(await migrateToLatest(fresh.db, fresh.schema)).toEqual(['20260101T000000-initial']);
+      expect(await migrateToLatest(fresh.db, fresh.schema)).toEqual([
+        '20260101T000000-initial',
+        '20261129T000000-trunk-credentials',
+      ]);
       expect(await fresh.db.selectFrom('orgs').selectAll().execute()).toEqual([]);
     } finally {
       await dialect.dispose(fresh);
