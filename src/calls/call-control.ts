@@ -294,7 +294,7 @@ export class CallControl implements CallSideEffects {
     } else if (p.address) {
       const trunk = (await listTrunks(this.o.db, c.orgId)).find((t) => t.outboundUri);
       const number = p.address.replace(/^(sips?|tel):/i, '').replace(/@.*$/, '');
-      target = trunk?.outboundUri ? trunkTarget(number, trunk.outboundUri) : undefined;
+      target = trunk?.outboundUri ? trunkTarget(number, trunk.outboundUri, trunk) : undefined;
     }
     const noAnswer = async () => {
       await this.command(c.orgId, c.id, { type: 'no-answer', participantId: p.id });
@@ -325,6 +325,7 @@ export class CallControl implements CallSideEffects {
       host: this.rt.settings.sipHost,
       location: this.o.location,
       trunkOutboundUri: trunk?.outboundUri,
+      ...(trunk ? { trunk } : {}),
     });
     return target && phone.kind === 'webrtc' ? { ...target, webrtc: true } : target;
   }

@@ -71,7 +71,7 @@ export async function placeOutbound(
       autoAnswer: target.autoAnswer,
       signal: leg.abort.signal,
       ...(target.destination ? { destination: target.destination } : {}),
-      ...(from ? { from } : {}),
+      ...(from ? { from } : target.fromUser ? { from: `sip:${target.fromUser}@${rt.settings.sipHost}` } : {}),
       ...(target.credentials ? { credentials: target.credentials } : {}),
       onProgress: (res) => {
         if (res.status >= 180 && leg.state === LegState.Inviting) leg.transition(LegState.Ringing);

@@ -22,8 +22,9 @@ import type { WebRtcAwareTarget } from './webrtc-leg.js';
  * Outcomes: agent phone unreachable / not answering → the conversation ends (the number is never
  * called); number answered → `answer`; number failed → `no-answer` on the customer with the reason
  * (`declined` busy, `no-answer`, `phone-unreachable` for 503/timeouts/no trunk), then
- * `conversation.end` (BYE to the agent). A trunk that challenges (401/407) is answered with the
- * credentials of its outbound URI (`trunkTarget`).
+ * `conversation.end` (BYE to the agent). A trunk that challenges (401/407) is answered with its
+ * `username`/`password` (else its outbound URI's userinfo), and its `callerId` is the From user
+ * (`trunkTarget`).
  */
 export function placeOutboundConversation(
   rt: CallRuntime,
@@ -75,6 +76,7 @@ async function run(
           host: rt.settings.sipHost,
           location: rt.location,
           trunkOutboundUri: trunk?.outboundUri,
+          ...(trunk ? { trunk } : {}),
         });
         return t && phone.kind === 'webrtc' ? { ...t, webrtc: true } : t;
       })()
@@ -107,7 +109,7 @@ async function run(
       }
       // Not awaited: this callback returns once the agent's leg is up; the number rings meanwhile.
       void rt.track(
-        placeOutbound(rt, numberLeg, trunkTarget(call.number, trunk.outboundUri), {
+        placeOutbound(rt, numberLeg, trunkTarget(call.number, trunk.outboundUri, trunk), {
           answered: async () => {
             if (!(await cmd({ type: 'answer', participantId: call.customerParticipantId })))
               await rt.release(numberLeg, 'answer refused');

@@ -92,4 +92,32 @@ describe('phoneTarget', () => {
     expect(trunkCredentials('sip:u:%zz@10.0.0.1')).toBeUndefined();
     expect(trunkTarget('1', 'sip:10.0.0.1:5080')).toEqual({ uri: 'sip:1@10.0.0.1:5080', autoAnswer: false });
   });
+
+  it('prefers the username/password fields over the URI userinfo and takes callerId as the From user', () => {
+    const fields = { outboundUsername: 'acct', outboundPassword: 'field-pw', callerId: '+15550199' };
+    expect(trunkTarget('5000', 'sip:old:uri-pw@gw.example:5060', fields)).toEqual({
+      uri: 'sip:5000@gw.example:5060',
+      autoAnswer: false,
+      credentials: { username: 'acct', password: 'field-pw' },
+      fromUser: '+15550199',
+    });
+    // Fields without a password fall back to the URI; callerId alone changes only the From user.
+    expect(trunkTarget('5000', 'sip:old:uri-pw@gw.example', { callerId: '42' })).toEqual({
+      uri: 'sip:5000@gw.example',
+      autoAnswer: false,
+      credentials: { username: 'old', password: 'uri-pw' },
+      fromUser: '42',
+    });
+    expect(
+      phoneTarget(
+        { id: 'ph', kind: 'remote', number: '15550100' },
+        { host: 'h', trunkOutboundUri: 'sip:gw.example', trunk: fields, location: location([]) },
+      ),
+    ).toEqual({
+      uri: 'sip:15550100@gw.example',
+      autoAnswer: false,
+      credentials: { username: 'acct', password: 'field-pw' },
+      fromUser: '+15550199',
+    });
+  });
 });

@@ -15,12 +15,21 @@ export interface PhoneTarget {
   readonly autoAnswer: boolean;
   /** Digest credentials for a 401/407 challenge (calls through a trunk that authenticates us). */
   readonly credentials?: TrunkCredentials;
+  /** The From user (a trunk's `callerId`); default `earshot`. */
+  readonly fromUser?: string;
 }
 
-/** The user and password of a trunk's outbound URI (`sip:user:password@host:port`). */
+/** Digest credentials for a trunk: its `username`/`password` fields, else its outbound URI's userinfo. */
 export interface TrunkCredentials {
   readonly username: string;
   readonly password: string;
+}
+
+/** A trunk's provisioned outbound fields beyond the URI (CONTRACT.md §2 `trunks[].outbound`). */
+export interface TrunkOutboundFields {
+  readonly outboundUsername?: string;
+  readonly outboundPassword?: string;
+  readonly callerId?: string;
 }
 
 export interface PhoneTargetContext {
@@ -29,6 +38,8 @@ export interface PhoneTargetContext {
   readonly location: Pick<LocationService, 'lookup'>;
   /** The org's trunk outbound URI (`sip:127.0.0.1:5080`), for remote numbers. */
   readonly trunkOutboundUri: string | undefined;
+  /** That trunk's credentials and caller ID fields, if provisioned. */
+  readonly trunk?: TrunkOutboundFields;
 }
 
 /**
@@ -57,13 +68,24 @@ export function trunkCredentials(trunkOutboundUri: string): TrunkCredentials | u
   }
 }
 
-/** A number through the trunk: its Request-URI, no auto-answer (it rings), the trunk's credentials. */
-export function trunkTarget(number: string, trunkOutboundUri: string): PhoneTarget {
-  const credentials = trunkCredentials(trunkOutboundUri);
+/**
+ * A number through the trunk: its Request-URI, no auto-answer (it rings), the trunk's credentials
+ * (the `username`/`password` fields win over the URI's userinfo) and its caller ID as From user.
+ */
+export function trunkTarget(
+  number: string,
+  trunkOutboundUri: string,
+  fields?: TrunkOutboundFields,
+): PhoneTarget {
+  const credentials =
+    fields?.outboundUsername !== undefined && fields.outboundPassword !== undefined
+      ? { username: fields.outboundUsername, password: fields.outboundPassword }
+      : trunkCredentials(trunkOutboundUri);
   return {
     uri: numberViaTrunk(number, trunkOutboundUri),
     autoAnswer: false,
     ...(credentials ? { credentials } : {}),
+    ...(fields?.callerId ? { fromUser: fields.callerId } : {}),
   };
 }
 
@@ -78,7 +100,7 @@ export function phoneTarget(
 ): PhoneTarget | undefined {
   if (phone.kind === 'remote') {
     if (!phone.number || !ctx.trunkOutboundUri) return undefined;
-    return trunkTarget(phone.number, ctx.trunkOutboundUri);
+    return trunkTarget(phone.number, ctx.trunkOutboundUri, ctx.trunk);
   }
   const user = phone.sipUser ?? phone.id;
   // The registrar's AOR index: scheme, user and lower-cased host, no port (Registrar.aorOf).

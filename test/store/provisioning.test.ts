@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyProvisioning, parseProvisioning } from '../../src/calls/app/provisioning.js';
 import type { Store } from '../../src/store/database.js';
+import { listTrunks } from '../../src/store/trunk.repository.js';
 import { DIALECTS } from './dialects.js';
 
 const FILE = `
@@ -33,6 +34,20 @@ users:
     password: "r-secret"
     roles: [supervisor]
     phone: { kind: remote, number: "+15550100" }
+`;
+
+const TRUNK_FILE = `
+org: { name: Trunked }
+trunks:
+  - name: carrier
+    inbound: { allow: ["10.0.0.9"] }
+    outbound:
+      uri: "sip:old-user:uri-secret@10.0.0.9:5060"
+      username: acct-7
+      password: "trunk-secret"
+      callerId: "+15550199"
+  - name: plain
+    outbound: { uri: "sip:10.0.0.10" }
 `;
 
 const TABLES = [
@@ -86,6 +101,34 @@ describe.each(DIALECTS)('provisioning on $name', (dialect) => {
       expect(rows).not.toContain(secret);
     expect(rows).toContain('scrypt$');
   });
+
+  it('trunk username, password and callerId: stored, listed back, the same file twice writes nothing', async () => {
+    const doc = parseProvisioning(TRUNK_FILE, 'trunked.yaml');
+    const { orgId } = await applyProvisioning(store.db, doc, '127.0.0.1', '2026-01-01T00:00:00.000Z', 1024);
+    const trunks = await listTrunks(store.db, orgId);
+    expect(trunks.map(({ id: _, ...t }) => t)).toEqual([
+      {
+        orgId,
+        name: 'carrier',
+        inboundAllow: ['10.0.0.9'],
+        outboundUri: 'sip:old-user:uri-secret@10.0.0.9:5060',
+        outboundUsername: 'acct-7',
+        outboundPassword: 'trunk-secret',
+        callerId: '+15550199',
+      },
+      { orgId, name: 'plain', inboundAllow: [], outboundUri: 'sip:10.0.0.10' },
+    ]);
+    const before = await snapshot(store);
+    await applyProvisioning(
+      store.db,
+      parseProvisioning(TRUNK_FILE, 'trunked.yaml'),
+      '127.0.0.1',
+      '2026-02-01T00:00:00.000Z',
+      1024,
+    );
+    expect(await snapshot(store)).toEqual(before);
+    expect(await listTrunks(store.db, orgId)).toEqual(trunks);
+  });
 });
 
 describe('provisioning validation', () => {
@@ -109,12 +152,34 @@ describe('provisioning validation', () => {
       '{"org":{"name":"A"},"trunks":[{"name":"t","outbound":{"uri":"http://x"}}]}',
       'acme.yaml: trunks[0].outbound.uri: must match',
     ],
+    [
+      '{"org":{"name":"A"},"trunks":[{"name":"t","outbound":{"uri":"sip:x","callerId":"Bob <b>"}}]}',
+      'acme.yaml: trunks[0].outbound.callerId: must match',
+    ],
+    [
+      '{"org":{"name":"A"},"trunks":[{"name":"t","outbound":{"uri":"sip:x","password":"pw-xyz"}}]}',
+      'acme.yaml: trunks[0].outbound.username: username and password go together',
+    ],
+    [
+      '{"org":{"name":"A"},"trunks":[{"name":"t","outbound":{"uri":"sip:x","username":"a b","password":"pw-xyz"}}]}',
+      'acme.yaml: trunks[0].outbound.username: must match',
+    ],
+    [
+      '{"org":{"name":"A"},"trunks":[{"name":"t","outbound":{"uri":"sip:x","username":"u","password":""}}]}',
+      'acme.yaml: trunks[0].outbound.password: expected a non-empty string',
+    ],
+    [
+      '{"org":{"name":"A"},"trunks":[{"name":"t","outbound":{"uri":"sip:x","user":"u"}}]}',
+      'acme.yaml: trunks[0].outbound.user: unknown field (expected one of uri, username, password, callerId)',
+    ],
   ])('%j → %s', (text, message) => {
     expect(() => parseProvisioning(text, 'acme.yaml')).toThrow(message);
     try {
       parseProvisioning(text, 'acme.yaml');
     } catch (err) {
       expect((err as { code: string }).code).toBe('PROVISIONING_INVALID');
+      // A problem names the path, never a password's value.
+      expect((err as Error).message).not.toContain('pw-xyz');
     }
   });
 });

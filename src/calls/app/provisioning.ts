@@ -13,7 +13,7 @@ import { hashPassword, verifyPassword } from './password-hash.js';
 /** CONTRACT.md §2. */
 export interface ProvisioningDoc {
   org: { name: string };
-  trunks: { name: string; inbound: { allow: string[] }; outbound?: { uri: string } }[];
+  trunks: { name: string; inbound: { allow: string[] }; outbound?: TrunkOutbound }[];
   queues: { name: string; number: string; members: string[] }[];
   users: {
     username: string;
@@ -26,6 +26,23 @@ export interface ProvisioningDoc {
       | { kind: 'remote'; number: string };
   }[];
 }
+
+/**
+ * CONTRACT.md §2 `trunks[].outbound`: where calls to numbers go, and (optional) the digest
+ * credentials answering the trunk's 401/407 (the realm comes from the challenge) and the From user
+ * of INVITEs to the trunk. `username`/`password` win over a `sip:user:password@host` userinfo.
+ */
+export interface TrunkOutbound {
+  uri: string;
+  username?: string;
+  password?: string;
+  callerId?: string;
+}
+
+/** A SIP URI user part for From (RFC 3261 §25.1 unreserved and user-unreserved, an optional leading `+`). */
+export const CALLER_ID_PATTERN = /^\+?[A-Za-z0-9._~*#-]+$/;
+/** A digest username: printable, no space, quote, backslash, `@` or `:`. */
+const DIGEST_USER_PATTERN = /^[!#-9;-?A-[\]-~]+$/;
 
 class Problems {
   constructor(private readonly file: string) {}
@@ -152,12 +169,30 @@ export function validateProvisioning(
     const allow = arr(p, inbound.allow, `${at}.inbound.allow`).map((a, j) =>
       str(p, a, `${at}.inbound.allow[${j}]`),
     );
-    const outbound =
-      o.outbound === undefined ? undefined : obj(p, o.outbound, `${at}.outbound`, ['uri'], ['uri']);
+    let outbound: TrunkOutbound | undefined;
+    if (o.outbound !== undefined) {
+      const ob = obj(p, o.outbound, `${at}.outbound`, ['uri', 'username', 'password', 'callerId'], ['uri']);
+      if ((ob.username === undefined) !== (ob.password === undefined))
+        p.fail(
+          `${at}.outbound.${ob.username === undefined ? 'username' : 'password'}`,
+          'username and password go together',
+        );
+      outbound = {
+        uri: str(p, ob.uri, `${at}.outbound.uri`, /^sips?:/),
+        ...(ob.username !== undefined
+          ? { username: str(p, ob.username, `${at}.outbound.username`, DIGEST_USER_PATTERN) }
+          : {}),
+        // Never echoed in a problem: `str` names the path, not the value.
+        ...(ob.password !== undefined ? { password: str(p, ob.password, `${at}.outbound.password`) } : {}),
+        ...(ob.callerId !== undefined
+          ? { callerId: str(p, ob.callerId, `${at}.outbound.callerId`, CALLER_ID_PATTERN) }
+          : {}),
+      };
+    }
     return {
       name: str(p, o.name, `${at}.name`),
       inbound: { allow },
-      ...(outbound ? { outbound: { uri: str(p, outbound.uri, `${at}.outbound.uri`, /^sips?:/) } } : {}),
+      ...(outbound ? { outbound } : {}),
     };
   });
   return { org: { name: str(p, org.name, 'org.name') }, trunks, queues, users };
@@ -223,7 +258,14 @@ export async function applyProvisioning(
         orgId: org.id,
         name: t.name,
         inboundAllow: t.inbound.allow,
-        ...(t.outbound ? { outboundUri: t.outbound.uri } : {}),
+        ...(t.outbound
+          ? {
+              outboundUri: t.outbound.uri,
+              ...(t.outbound.username !== undefined ? { outboundUsername: t.outbound.username } : {}),
+              ...(t.outbound.password !== undefined ? { outboundPassword: t.outbound.password } : {}),
+              ...(t.outbound.callerId !== undefined ? { callerId: t.outbound.callerId } : {}),
+            }
+          : {}),
       });
     }
     return { orgId: org.id };
