@@ -1,16 +1,21 @@
 import { EventEmitter } from 'node:events';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyProvisioning } from '../../src/calls/app/provisioning.js';
+import { applyProvisioning, type ProvisioningDoc } from '../../src/calls/app/provisioning.js';
 import { type AppServices, createAppServices } from '../../src/calls/app/services.js';
 import { CallControl } from '../../src/calls/call-control.js';
+import type { SipRequest, SipResponse } from '../../src/sip/message/sip-message.js';
+import { serializeUri } from '../../src/sip/message/sip-uri.js';
 import { sipError } from '../../src/sip/sip-errors.js';
 import type { InviteOptions, InviteResult } from '../../src/sip/ua/outgoing-invite.js';
+import { SipUserAgent } from '../../src/sip/ua/sip-user-agent.js';
 import { listTimeline } from '../../src/store/conversation.repository.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { upsertTrunk } from '../../src/store/trunk.repository.js';
 import { findUserByUsername } from '../../src/store/user.repository.js';
 import { FakeClock } from '../../src/util/clock.js';
+import { UdpPeer } from '../sip/udp-peer.js';
+import { digestParams, expectedDigestResponse } from './outbound-trunk-sipp.js';
 
 /**
  * An agent's outbound call through call control with a fake SIP stack and media engine: the
@@ -32,27 +37,33 @@ let calls: CallControl;
 let services: AppServices;
 let orgId: string;
 let aliceId: string;
+let clock: FakeClock;
+/** When set, INVITEs to anything but alice's phone go out on the wire through this real UA. */
+let wire: SipUserAgent | undefined;
+
+const doc = (trunks: ProvisioningDoc['trunks']): ProvisioningDoc => ({
+  org: { name: 'Acme' },
+  trunks,
+  queues: [],
+  users: [
+    {
+      username: 'alice',
+      name: 'Alice',
+      password: 'p',
+      roles: ['agent'],
+      phone: { kind: 'sip', sipUser: 'alice', sipPassword: 'x' },
+    },
+  ],
+});
 
 beforeEach(async () => {
   store = await openStore({ url: ':memory:' });
-  const clock = new FakeClock();
+  clock = new FakeClock();
   invites = [];
+  wire = undefined;
   ({ orgId } = await applyProvisioning(
     store.db,
-    {
-      org: { name: 'Acme' },
-      trunks: [{ name: 'pstn', inbound: { allow: ['127.0.0.1'] }, outbound: { uri: 'sip:127.0.0.1:5080' } }],
-      queues: [],
-      users: [
-        {
-          username: 'alice',
-          name: 'Alice',
-          password: 'p',
-          roles: ['agent'],
-          phone: { kind: 'sip', sipUser: 'alice', sipPassword: 'x' },
-        },
-      ],
-    },
+    doc([{ name: 'pstn', inbound: { allow: ['127.0.0.1'] }, outbound: { uri: 'sip:127.0.0.1:5080' } }]),
     '127.0.0.1',
     new Date(clock.now()).toISOString(),
     1024,
@@ -62,24 +73,26 @@ beforeEach(async () => {
   calls = new CallControl({
     sip: {
       invite: (target, options) =>
-        new Promise<InviteResult>((resolve, reject) => {
-          let byes = 0;
-          const dialog = Object.assign(new EventEmitter(), {
-            id: { callId: `c${invites.length}` },
-            state: 'confirmed',
-            bye: async () => {
-              byes++;
-            },
-          });
-          invites.push({
-            target,
-            options,
-            answer: () => resolve({ dialog, answerSdp: ANSWER } as unknown as InviteResult),
-            fail: (status) => reject(sipError('SIP_REQUEST_FAILED', `${status}`, { status })),
-            byes: () => byes,
-          });
-          options.signal?.addEventListener('abort', () => reject(sipError('SIP_REQUEST_CANCELLED')));
-        }),
+        wire && !target.startsWith('sip:alice@')
+          ? wire.invite(target, options)
+          : new Promise<InviteResult>((resolve, reject) => {
+              let byes = 0;
+              const dialog = Object.assign(new EventEmitter(), {
+                id: { callId: `c${invites.length}` },
+                state: 'confirmed',
+                bye: async () => {
+                  byes++;
+                },
+              });
+              invites.push({
+                target,
+                options,
+                answer: () => resolve({ dialog, answerSdp: ANSWER } as unknown as InviteResult),
+                fail: (status) => reject(sipError('SIP_REQUEST_FAILED', `${status}`, { status })),
+                byes: () => byes,
+              });
+              options.signal?.addEventListener('abort', () => reject(sipError('SIP_REQUEST_CANCELLED')));
+            }),
     },
     media: {
       createLeg: async () => ({ port: 30000 }),
@@ -231,5 +244,123 @@ describe('outbound call orchestration', () => {
     await expect.poll(() => services.conversations.record(orgId, view.id)).toBeUndefined();
     await calls.idle();
     expect(calls.dump().legs).toEqual([]);
+  });
+});
+
+/** A response to `req` from the hand-rolled trunk (Via, From, Call-ID, CSeq copied; To tagged). */
+function reply(req: SipRequest, status: string, extra: string[] = [], body = ''): string {
+  const to = req.get('to')!;
+  return [
+    `SIP/2.0 ${status}`,
+    ...req.getAll('via').map((v) => `Via: ${v}`),
+    `From: ${req.get('from')}`,
+    `To: ${/;tag=/.test(to) ? to : `${to};tag=trunk1`}`,
+    `Call-ID: ${req.get('call-id')}`,
+    `CSeq: ${req.get('cseq')}`,
+    ...extra,
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    '',
+    body,
+  ].join('\r\n');
+}
+
+describe('a trunk provisioned with username, password and callerId, on the wire', () => {
+  it('From user = callerId, a 407 answered with a correct digest, the password never sent', async () => {
+    const trunk = await UdpPeer.open();
+    const ua = await SipUserAgent.start({ host: '127.0.0.1', port: 0, transports: ['udp'] });
+    try {
+      wire = ua;
+      // The URI's userinfo is stale: the fields win (and neither password is ever sent).
+      await applyProvisioning(
+        store.db,
+        doc([
+          {
+            name: 'pstn',
+            inbound: { allow: ['127.0.0.1'] },
+            outbound: {
+              uri: `sip:stale:uri-pw-1@127.0.0.1:${trunk.port}`,
+              username: 'acct-7',
+              password: 'trunk-pw-9',
+              callerId: '+15550199',
+            },
+          },
+        ]),
+        '127.0.0.1',
+        new Date(clock.now()).toISOString(),
+        1024,
+      );
+      const view = await services.conversations.startOutbound(orgId, aliceId, '15550123');
+      await waitInvites(1);
+      invites[0]!.answer();
+      const isReq = (method: string) => (m: SipRequest | SipResponse) => m.isRequest && m.method === method;
+      const first = (await trunk.next(isReq('INVITE'), 5000)) as SipRequest;
+      expect(serializeUri(first.uri)).toBe(`sip:15550123@127.0.0.1:${trunk.port}`);
+      expect(first.get('from')).toMatch(/^<sip:\+15550199@127\.0\.0\.1>;tag=/);
+      expect(first.has('proxy-authorization')).toBe(false);
+      trunk.send(
+        reply(first, '407 Proxy Authentication Required', [
+          'Proxy-Authenticate: Digest realm="trunk.example", nonce="n0nce-407", qop="auth", algorithm=MD5',
+        ]),
+        ua.port,
+      );
+      await trunk.next(isReq('ACK'), 5000);
+      const second = (await trunk.next(isReq('INVITE'), 5000)) as SipRequest;
+      expect(second.get('from')).toMatch(/^<sip:\+15550199@127\.0\.0\.1>;tag=/);
+      const auth = digestParams(second.get('proxy-authorization')!);
+      expect(auth).toMatchObject({
+        username: 'acct-7',
+        realm: 'trunk.example',
+        nonce: 'n0nce-407',
+        qop: 'auth',
+      });
+      expect(auth.response).toBe(expectedDigestResponse(auth, 'INVITE', 'trunk-pw-9'));
+      trunk.send(
+        reply(
+          second,
+          '200 OK',
+          [`Contact: <sip:trunk@127.0.0.1:${trunk.port}>`, 'Content-Type: application/sdp'],
+          ANSWER,
+        ),
+        ua.port,
+      );
+      await trunk.next(isReq('ACK'), 5000);
+      await expect
+        .poll(() =>
+          services.conversations.record(orgId, view.id)?.participants.map((p) => [p.purpose, p.state]),
+        )
+        .toEqual([
+          ['agent', 'connected'],
+          ['customer', 'connected'],
+        ]);
+      // The number hangs up: a BYE from the trunk ends the conversation.
+      const contact = second.getNameAddrs('contact')[0]!;
+      trunk.send(
+        [
+          `BYE ${serializeUri(contact.uri)} SIP/2.0`,
+          `Via: SIP/2.0/UDP 127.0.0.1:${trunk.port};branch=z9hG4bKtrunkbye1;rport`,
+          'Max-Forwards: 70',
+          `From: ${second.get('to')};tag=trunk1`,
+          `To: ${second.get('from')}`,
+          `Call-ID: ${second.get('call-id')}`,
+          'CSeq: 1 BYE',
+          'Content-Length: 0',
+          '',
+          '',
+        ].join('\r\n'),
+        ua.port,
+      );
+      const ok = (await trunk.next((m) => !m.isRequest && m.cseq.method === 'BYE', 5000)) as SipResponse;
+      expect(ok.status).toBe(200);
+      await expect.poll(() => services.conversations.record(orgId, view.id)).toBeUndefined();
+      await calls.idle();
+      const onTheWire = Buffer.concat(trunk.drainRaw()).toString('latin1');
+      expect(onTheWire).toContain('acct-7');
+      expect(onTheWire).not.toContain('trunk-pw-9');
+      expect(onTheWire).not.toContain('uri-pw-1');
+    } finally {
+      wire = undefined;
+      trunk.close();
+      await ua.close();
+    }
   });
 });
