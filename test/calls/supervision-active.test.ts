@@ -145,54 +145,77 @@ describe('supervision on an active call', () => {
 describe('switching and silence toward the parties', () => {
   it('switch-monitor-coach-monitor: no new INVITE to the supervisor, no gap in its stream, every session on the timeline', async () => {
     const pid = await startSession('monitor', agentPid);
-    const samPort = await h.rtpPortOf(pid);
-    const answeredAt = Date.now();
-    const beforeSwitch = Date.now();
-    const toCoach = await h.api('sam', 'PATCH', `/conversations/calls/${cid}/participants/${pid}`, {
-      mode: 'coach',
-    });
-    expect(toCoach.status, JSON.stringify(toCoach.body)).toBe(200);
-    const coached = await cap.heard(await h.rtpPortOf(agentPid), Date.now() + 300, ALL);
-    expect(coached.power[TONES.supervisor], 'the agent hears the coach after the switch').toBeGreaterThan(
-      HEARD,
-    );
-    const toMonitor = await h.api('sam', 'PATCH', `/conversations/calls/${cid}/participants/${pid}`, {
-      mode: 'monitor',
-    });
-    expect(toMonitor.status, JSON.stringify(toMonitor.body)).toBe(200);
-    const afterSwitch = Date.now();
-    const monitored = await cap.heard(await h.rtpPortOf(agentPid), Date.now() + 300, ALL);
-    expect(monitored.power[TONES.supervisor], 'the agent no longer hears the supervisor').toBeLessThan(
-      NOT_HEARD,
-    );
-    // The supervisor's stream across both switches: continuous (no gap), both voices throughout.
-    const stream = cap
-      .packets(samPort)
-      .filter((p) => p.timeMs >= beforeSwitch - 200 && p.timeMs <= afterSwitch + 200);
-    expect(stream.length).toBeGreaterThan(10);
-    let gap = 0;
-    for (let i = 1; i < stream.length; i++) gap = Math.max(gap, stream[i]!.timeMs - stream[i - 1]!.timeMs);
-    expect(gap, 'largest gap in the supervisor stream (ms)').toBeLessThan(100);
-    await stopSession(pid);
-    const t1 = Date.now();
-    // No new INVITE to the supervisor's phone after it answered.
-    const toSam = sipMessages(sipCap.file, sam.sipPort, answeredAt, t1).filter((m) => m.startsWith('INVITE'));
-    expect(toSam).toEqual([]);
-    const tl = await h.timeline(cid);
-    const mine = tl
-      .filter((e) => e.participantId === pid)
-      .map((e) => `${e.type}${e.reason ? `:${e.reason}` : ''}`);
-    expect(mine).toEqual([
-      'participant.alerting',
-      'participant.connected',
-      'monitor.started',
-      'monitor.ended:switched',
-      'coach.started',
-      'coach.ended:switched',
-      'monitor.started',
-      'monitor.ended:stopped',
-      'participant.left:stopped',
-    ]);
+    let stopped = false;
+    try {
+      const samPort = await h.rtpPortOf(pid);
+      const answeredAt = Date.now();
+      const beforeSwitch = Date.now();
+      const toCoach = await h.api('sam', 'PATCH', `/conversations/calls/${cid}/participants/${pid}`, {
+        mode: 'coach',
+      });
+      expect(toCoach.status, JSON.stringify(toCoach.body)).toBe(200);
+      const coached = await cap.heard(await h.rtpPortOf(agentPid), Date.now() + 300, ALL);
+      expect(coached.power[TONES.supervisor], 'the agent hears the coach after the switch').toBeGreaterThan(
+        HEARD,
+      );
+      const toMonitor = await h.api('sam', 'PATCH', `/conversations/calls/${cid}/participants/${pid}`, {
+        mode: 'monitor',
+      });
+      expect(toMonitor.status, JSON.stringify(toMonitor.body)).toBe(200);
+      const afterSwitch = Date.now();
+      const monitored = await cap.heard(await h.rtpPortOf(agentPid), Date.now() + 300, ALL);
+      expect(monitored.power[TONES.supervisor], 'the agent no longer hears the supervisor').toBeLessThan(
+        NOT_HEARD,
+      );
+      // The supervisor's stream across both switches has no gap: one RTP stream (same SSRC), every
+      // sequence number in turn and every 20 ms of audio (timestamp +160 per packet), so no packet and
+      // no frame of audio is missing. This is checked in RTP terms rather than by arrival times: on a
+      // loaded 2-core machine a stalled worker catches up by sending the missed frames back to back
+      // (FrameTicker), which is late audio, not a gap; a skipped tick would show as a timestamp jump.
+      const stream = cap
+        .packets(samPort)
+        .filter(
+          (p) => p.payloadType !== 101 && p.timeMs >= beforeSwitch - 200 && p.timeMs <= afterSwitch + 200,
+        );
+      expect(stream.length).toBeGreaterThan(10);
+      const breaks: string[] = [];
+      for (let i = 1; i < stream.length; i++) {
+        const a = stream[i - 1]!;
+        const b = stream[i]!;
+        const seqStep = (b.sequence - a.sequence + 0x10000) % 0x10000;
+        const tsStep = (b.timestamp - a.timestamp + 0x100000000) % 0x100000000;
+        if (b.ssrc !== a.ssrc || seqStep !== 1 || tsStep !== 160) {
+          breaks.push(`#${i}: ssrc ${a.ssrc}→${b.ssrc}, seq +${seqStep}, ts +${tsStep}`);
+        }
+      }
+      expect(breaks, 'discontinuities in the supervisor stream').toEqual([]);
+      await stopSession(pid);
+      stopped = true;
+      const t1 = Date.now();
+      // No new INVITE to the supervisor's phone after it answered.
+      const toSam = sipMessages(sipCap.file, sam.sipPort, answeredAt, t1).filter((m) =>
+        m.startsWith('INVITE'),
+      );
+      expect(toSam).toEqual([]);
+      const tl = await h.timeline(cid);
+      const mine = tl
+        .filter((e) => e.participantId === pid)
+        .map((e) => `${e.type}${e.reason ? `:${e.reason}` : ''}`);
+      expect(mine).toEqual([
+        'participant.alerting',
+        'participant.connected',
+        'monitor.started',
+        'monitor.ended:switched',
+        'coach.started',
+        'coach.ended:switched',
+        'monitor.started',
+        'monitor.ended:stopped',
+        'participant.left:stopped',
+      ]);
+    } finally {
+      // A failed assertion must not leave the session running (the next test would get SUPERVISOR_BUSY).
+      if (!stopped) await stopSession(pid).catch(() => undefined);
+    }
   });
 });
 
