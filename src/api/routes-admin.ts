@@ -2,11 +2,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { AppServices } from '../calls/app/services.js';
 import { PERMISSIONS, ROLE_PERMISSIONS } from '../center/index.js';
 import { listPhones } from '../store/phone.repository.js';
+import { listTrunks } from '../store/trunk.repository.js';
 import { listUsers } from '../store/user.repository.js';
 import { requirePermission, who } from './auth.js';
 import * as S from './schemas.js';
 
 const errors = { 400: S.ErrorBody, 401: S.ErrorBody, 403: S.ErrorBody };
+
+/** A trunk URI without its userinfo password (`sip:user:secret@host` → `sip:user@host`). */
+export function withoutPassword(uri: string): string {
+  return uri.replace(/^(sips?:[^@;>:]*):[^@;>]*@/i, '$1@');
+}
 
 /** The console's read-only admin lists (`{"entities":[…]}`), for holders of `admin:provision`. */
 export function adminRoutes(svc: AppServices): FastifyPluginAsyncTypebox {
@@ -63,6 +69,33 @@ export function adminRoutes(svc: AppServices): FastifyPluginAsyncTypebox {
             kind: ph.kind,
             ...(ph.sipUser ? { sipUser: ph.sipUser } : {}),
             ...(ph.number ? { number: ph.number } : {}),
+          })),
+        };
+      },
+    );
+
+    app.get(
+      '/telephony/trunks',
+      { schema: { tags: ['admin'], querystring: S.NoQuery, response: { 200: S.TrunkList, ...errors } } },
+      async (req) => {
+        const p = who(req);
+        requirePermission(p, PERMISSIONS.provision);
+        return {
+          entities: (await listTrunks(svc.db, p.orgId)).map((t) => ({
+            id: t.id,
+            name: t.name,
+            inboundAllow: [...t.inboundAllow],
+            ...(t.outboundUri
+              ? {
+                  outbound: {
+                    uri: withoutPassword(t.outboundUri),
+                    ...(t.outboundUsername ? { username: t.outboundUsername } : {}),
+                    ...(t.callerId ? { callerId: t.callerId } : {}),
+                    hasPassword:
+                      t.outboundPassword !== undefined || withoutPassword(t.outboundUri) !== t.outboundUri,
+                  },
+                }
+              : {}),
           })),
         };
       },

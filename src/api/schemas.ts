@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { CALLER_ID_PATTERN } from '../calls/app/provisioning.js';
 
 const strict = { additionalProperties: false } as const;
 
@@ -92,6 +93,36 @@ export const RoleList = Type.Object(
   },
   strict,
 );
+/** `GET /telephony/trunks`: never a password (a URI's userinfo password is removed too). */
+export const TrunkList = Type.Object(
+  {
+    entities: Type.Array(
+      Type.Object(
+        {
+          id: Type.String(),
+          name: Type.String(),
+          inboundAllow: Type.Array(Type.String()),
+          outbound: Type.Optional(
+            Type.Object(
+              {
+                uri: Type.String(),
+                username: Type.Optional(Type.String()),
+                callerId: Type.Optional(Type.String()),
+                hasPassword: Type.Boolean({
+                  description: 'A digest password is provisioned (never returned).',
+                }),
+              },
+              strict,
+            ),
+          ),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
 export const PhoneList = Type.Object(
   {
     entities: Type.Array(
@@ -262,11 +293,48 @@ export const InboundBody = Type.Object(
 export type ParticipantPatchT = Static<typeof ParticipantPatch>;
 export type TransferBodyT = Static<typeof TransferBody>;
 
+/**
+ * CONTRACT.md §2 `trunks[]` as the API sees it: the fields a schema can check (a bad `callerId` is
+ * `VALIDATION_FAILED`); the rest is checked by `validateProvisioning` (`PROVISIONING_INVALID`).
+ */
+const ProvisionTrunk = Type.Object(
+  {
+    name: Type.String(),
+    outbound: Type.Optional(
+      Type.Object(
+        {
+          uri: Type.String({ description: 'Where calls to numbers go: `sip:host:port`.' }),
+          username: Type.Optional(
+            Type.String({
+              description: "Digest user answering the trunk's 401/407 (the realm comes from the challenge).",
+            }),
+          ),
+          password: Type.Optional(
+            Type.String({
+              writeOnly: true,
+              description: 'Digest password; only used to compute digest responses, never returned or sent.',
+            }),
+          ),
+          callerId: Type.Optional(
+            Type.String({
+              pattern: CALLER_ID_PATTERN.source,
+              maxLength: 200,
+              description: 'The From user of INVITEs to the trunk (default `earshot`).',
+            }),
+          ),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: true },
+);
+
 /** The provisioning document of CONTRACT.md §2 (validated in depth by `validateProvisioning`). */
 export const ProvisionBodySchema = Type.Object(
   {
     org: Type.Object({ name: Type.String() }),
-    trunks: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
+    trunks: Type.Optional(Type.Array(ProvisionTrunk)),
     queues: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
     users: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
   },

@@ -33,6 +33,7 @@ const CONTRACT_ROUTES = [
   'get /api/v2/users',
   'get /api/v2/authorization/roles',
   'get /api/v2/telephony/phones',
+  'get /api/v2/telephony/trunks',
 ];
 
 describe('GET /api/v2/openapi.json', () => {
