@@ -48,6 +48,9 @@ export interface ConversationServiceDeps {
  */
 export class ConversationService {
   private readonly live = new Map<string, Live>();
+  /** Bumped on every change to `live` or to a live view: the per-org lists below are rebuilt lazily. */
+  private liveVersion = 0;
+  private readonly activeByOrg = new Map<string, { version: number; views: readonly ConversationView[] }>();
   private closed = false;
 
   constructor(private readonly deps: ConversationServiceDeps) {}
@@ -173,6 +176,7 @@ export class ConversationService {
     entry.view = view;
     if (d.conversation.state === 'ended') this.live.delete(view.id);
     else this.live.set(view.id, entry);
+    this.liveVersion++;
     this.deps.bus.publish({
       conversation: d.conversation,
       events: d.events,
@@ -194,9 +198,18 @@ export class ConversationService {
     return findConversation(this.deps.db, orgId, id);
   }
 
-  /** Active conversations of `orgId` (served from memory, in start order). */
-  *active(orgId: string): Iterable<ConversationView> {
-    for (const e of this.live.values()) if (e.record.orgId === orgId) yield e.view;
+  /**
+   * Active conversations of `orgId` (served from memory, in start order). The list is built once
+   * per change, not per read: the conversation list endpoint reads it on every request (with 1,000
+   * live conversations a generator walk cost ~40 µs and ~1,000 small objects per request).
+   */
+  active(orgId: string): readonly ConversationView[] {
+    const cached = this.activeByOrg.get(orgId);
+    if (cached && cached.version === this.liveVersion) return cached.views;
+    const views: ConversationView[] = [];
+    for (const e of this.live.values()) if (e.record.orgId === orgId) views.push(e.view);
+    this.activeByOrg.set(orgId, { version: this.liveVersion, views });
+    return views;
   }
 
   /** Every live record (for cross-conversation rules such as R5 "busy"). */
