@@ -157,6 +157,10 @@ describe('provisioning validation', () => {
       'acme.yaml: trunks[0].outbound.callerId: must match',
     ],
     [
+      '{"org":{"name":"A"},"trunks":[{"name":"t","outbound":{"uri":"sip:x","callerId":"12#3"}}]}',
+      'acme.yaml: trunks[0].outbound.callerId: must match',
+    ],
+    [
       '{"org":{"name":"A"},"trunks":[{"name":"t","outbound":{"uri":"sip:x","password":"pw-xyz"}}]}',
       'acme.yaml: trunks[0].outbound.username: username and password go together',
     ],

@@ -39,8 +39,8 @@ export interface TrunkOutbound {
   callerId?: string;
 }
 
-/** A SIP URI user part for From (RFC 3261 §25.1 unreserved and user-unreserved, an optional leading `+`). */
-export const CALLER_ID_PATTERN = /^\+?[A-Za-z0-9._~*#-]+$/;
+/** A SIP URI user part for From: RFC 3261 §25.1 unreserved characters (no escapes, no `#`), an optional leading `+`. */
+export const CALLER_ID_PATTERN = /^\+?[A-Za-z0-9._~*-]+$/;
 /** A digest username: printable, no space, quote, backslash, `@` or `:`. */
 const DIGEST_USER_PATTERN = /^[!#-9;-?A-[\]-~]+$/;
 
