@@ -358,6 +358,10 @@ describe('a trunk provisioned with username, password and callerId, on the wire'
       expect(onTheWire).not.toContain('trunk-pw-9');
       expect(onTheWire).not.toContain('uri-pw-1');
     } finally {
+      // Call control first, while the UA is up: a pending INVITE (an assertion failed mid-dialog)
+      // is cancelled or times out (Timer B) instead of hanging: the UA's close terminates client
+      // transactions without settling their INVITE promises.
+      await calls.close();
       wire = undefined;
       trunk.close();
       await ua.close();
