@@ -245,4 +245,25 @@ describe('JitterBuffer', () => {
     expect(jb.depth).toBeLessThanOrEqual(jb.targetDepth + 6);
     expect(jb.stats.dropped).toBeGreaterThan(50);
   });
+
+  it('copies payloads exactly from any source: aligned words with a tail, unaligned offsets, unaligned views', () => {
+    const jb = new JitterBuffer({ minDepth: 1, initialPeakMs: 0 });
+    const backing = new Uint8Array(1024);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 7 + 3) & 0xff;
+    const cases: [Uint8Array, number, number][] = [
+      [backing, 16, 160], // word copy
+      [backing, 20, 7], // word copy + 3 tail bytes
+      [backing, 33, 160], // unaligned offset: byte copy
+      [backing.subarray(1), 40, 101], // unaligned view: byte copy
+      [backing, 0, 1],
+    ];
+    cases.forEach(([src, off, len], k) => {
+      expect(jb.push(1, 100 + k, src, off, len)).toBe(PushResult.Accepted);
+      expect(jb.pop()).toBe(PopResult.Frame);
+      expect(jb.frameLength).toBe(len);
+      expect([...jb.frame.subarray(jb.frameOffset, jb.frameOffset + len)]).toEqual([
+        ...src.subarray(off, off + len),
+      ]);
+    });
+  });
 });

@@ -131,6 +131,22 @@ export function quietCodeTable(decode: ArrayLike<number> & object): Uint8Array {
 }
 
 const SEQ_BASE = 1 << 24;
+
+/**
+ * A 32-bit view of the last source buffer pushed from (the worker pushes every packet from the same
+ * shared receive buffer, so this is created once), for a word-wise copy of aligned payloads.
+ */
+let lastSource: Uint8Array | null = null;
+let lastSource32: Uint32Array | null = null;
+
+function words(src: Uint8Array): Uint32Array | null {
+  if (src !== lastSource) {
+    lastSource = src;
+    lastSource32 =
+      (src.byteOffset & 3) === 0 ? new Uint32Array(src.buffer, src.byteOffset, src.byteLength >>> 2) : null;
+  }
+  return lastSource32;
+}
 const PEAK_BUCKETS = 8;
 
 export class JitterBuffer {
@@ -168,6 +184,9 @@ export class JitterBuffer {
   /** Per bucket: smallest and largest relative arrival delay (ms) seen. */
   private readonly bucketMin = new Float64Array(PEAK_BUCKETS);
   private readonly bucketMax = new Float64Array(PEAK_BUCKETS);
+  /** The current bucket's extremes, kept in fields and stored into the arrays when it rotates. */
+  private curMin = Number.POSITIVE_INFINITY;
+  private curMax = Number.NEGATIVE_INFINITY;
   private bucket = 0;
   private bucketCount = 0;
   private windowMin = Number.POSITIVE_INFINITY;
@@ -233,6 +252,8 @@ export class JitterBuffer {
   private resetPeak(): void {
     this.bucketMin.fill(Number.POSITIVE_INFINITY);
     this.bucketMax.fill(Number.NEGATIVE_INFINITY);
+    this.curMin = Number.POSITIVE_INFINITY;
+    this.curMax = Number.NEGATIVE_INFINITY;
     this.bucket = 0;
     this.bucketCount = 0;
     this.windowMin = Number.POSITIVE_INFINITY;
@@ -245,8 +266,8 @@ export class JitterBuffer {
   private notePeak(ext: number, arrivalMs: number): void {
     const rel = arrivalMs - ext * this.frameMs;
     const b = this.bucket;
-    if (rel < this.bucketMin[b]!) this.bucketMin[b] = rel;
-    if (rel > this.bucketMax[b]!) this.bucketMax[b] = rel;
+    if (rel < this.curMin) this.curMin = rel;
+    if (rel > this.curMax) this.curMax = rel;
     if (rel < this.windowMin) this.windowMin = rel;
     if (rel > this.windowMax) this.windowMax = rel;
     this.peakDelayMs = this.windowMax - this.windowMin;
@@ -257,6 +278,10 @@ export class JitterBuffer {
     if (++this.bucketCount < this.peakBucketSize) return;
     // Rotate: forget the oldest bucket and recompute the window's extremes from the others.
     this.bucketCount = 0;
+    this.bucketMin[b] = this.curMin;
+    this.bucketMax[b] = this.curMax;
+    this.curMin = Number.POSITIVE_INFINITY;
+    this.curMax = Number.NEGATIVE_INFINITY;
     this.bucket = (b + 1) % PEAK_BUCKETS;
     this.bucketMin[this.bucket] = Number.POSITIVE_INFINITY;
     this.bucketMax[this.bucket] = Number.NEGATIVE_INFINITY;
@@ -327,9 +352,20 @@ export class JitterBuffer {
       this.stats.duplicates++;
       return PushResult.Duplicate;
     }
-    const dst = this.data;
     const o = i * this.slotSize;
-    for (let k = 0; k < length; k++) dst[o + k] = payload[offset + k]!;
+    const src32 = (offset & 3) === 0 ? words(payload) : null;
+    if (src32 !== null) {
+      // Slots are 4-byte aligned: copy whole words, then the tail bytes.
+      const dst32 = this.frame32;
+      const n = length >>> 2;
+      const d = o >>> 2;
+      const s = offset >>> 2;
+      for (let k = 0; k < n; k++) dst32[d + k] = src32[s + k]!;
+      for (let k = n << 2; k < length; k++) this.data[o + k] = payload[offset + k]!;
+    } else {
+      const dst = this.data;
+      for (let k = 0; k < length; k++) dst[o + k] = payload[offset + k]!;
+    }
     this.slotLength[i] = length;
     this.slotSeq[i] = ext;
     if (ext > this.highestSeq) this.highestSeq = ext;

@@ -30,10 +30,12 @@ export interface LegHost {
   relayEvent(from: RtpLeg, packet: Buffer): void;
 }
 
-export class RtpLeg implements MixerLeg {
+export class RtpLeg implements MixerLeg, DatagramSink {
   readonly id: string;
   readonly group: string;
   codec: G711Codec;
+  /** `PAYLOAD_TYPE[codec]`, kept as a number (no keyed lookup per packet). */
+  private payloadType: number;
   telephoneEventPt: number | undefined;
   direction: Direction;
   readonly jb = new JitterBuffer();
@@ -77,6 +79,7 @@ export class RtpLeg implements MixerLeg {
     this.id = desc.id;
     this.group = desc.group;
     this.codec = desc.codec;
+    this.payloadType = PAYLOAD_TYPE[desc.codec];
     this.telephoneEventPt = desc.telephoneEventPt;
     this.direction = desc.direction ?? 'sendrecv';
     this.jb.quietCodes = quietCodeTable(decodeTable(this.codec));
@@ -86,15 +89,11 @@ export class RtpLeg implements MixerLeg {
     this.ts = rnd.readUInt32BE(6);
     this.out = Array.from({ length: OUT_RING }, () => Buffer.alloc(MAX_OUT));
     if (desc.remote) this.setRemote(desc.remote);
-    const rtpSink: DatagramSink = {
-      onDatagram: (buf, off, len, address, port, truncated) =>
-        this.onRtp(buf, off, len, address, port, truncated),
-    };
     const rtcpSink: DatagramSink = {
       onDatagram: (buf, off, len, address, port, truncated) =>
         truncated ? this.counters.malformed++ : this.onRtcp(buf, off, len, address, port),
     };
-    rtp.setSink(rtpSink);
+    rtp.setSink(this); // the leg is the RTP port's sink: one call per datagram, no closure
     rtcp.setSink(rtcpSink);
   }
 
@@ -122,6 +121,7 @@ export class RtpLeg implements MixerLeg {
   update(u: LegUpdate): void {
     if (u.codec && u.codec !== this.codec) {
       this.codec = u.codec;
+      this.payloadType = PAYLOAD_TYPE[u.codec];
       this.jb.reset();
       this.jb.quietCodes = quietCodeTable(decodeTable(this.codec));
     }
@@ -138,14 +138,7 @@ export class RtpLeg implements MixerLeg {
   }
 
   /** One datagram on the RTP port: `msg[off … off + len)` (a shared receive buffer on the native path). */
-  private onRtp(
-    msg: Buffer,
-    off: number,
-    len: number,
-    address: number,
-    port: number,
-    truncated: boolean,
-  ): void {
+  onDatagram(msg: Buffer, off: number, len: number, address: number, port: number, truncated: boolean): void {
     if (this.state === LegState.Closed) return;
     if (truncated) {
       this.counters.malformed++; // longer than any RTP we accept
@@ -161,7 +154,7 @@ export class RtpLeg implements MixerLeg {
     }
     const pt = view.payloadType;
     const isEvent = pt === this.telephoneEventPt;
-    if (!isEvent && pt !== PAYLOAD_TYPE[this.codec]) {
+    if (!isEvent && pt !== this.payloadType) {
       this.counters.unexpectedPayloadType++;
       return;
     }
@@ -210,7 +203,7 @@ export class RtpLeg implements MixerLeg {
     }
     const buf = this.out[this.outIndex]!;
     this.outIndex = (this.outIndex + 1) % OUT_RING;
-    writeRtpHeader(buf, this.marker, PAYLOAD_TYPE[this.codec], this.seq, this.ts, this.ssrc);
+    writeRtpHeader(buf, this.marker, this.payloadType, this.seq, this.ts, this.ssrc);
     this.marker = false;
     for (let i = 0; i < length; i++) buf[RTP_HEADER_SIZE + i] = payload[offset + i]!;
     this.advance();

@@ -46,7 +46,7 @@ export class RtpReceiveStats {
       this.haveTransit = false;
       this.jitterTs = 0;
     }
-    const udelta = (seq - this.maxSeq + RTP_SEQ_MOD) % RTP_SEQ_MOD;
+    const udelta = (seq - this.maxSeq) & (RTP_SEQ_MOD - 1);
     if (udelta < MAX_DROPOUT) {
       // "in order, with permissible gap"
       if (seq < this.maxSeq) this.cycles += RTP_SEQ_MOD;
