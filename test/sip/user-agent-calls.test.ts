@@ -117,6 +117,22 @@ describe('calls between two user agents', () => {
     });
   });
 
+  it('closing the UA while its INVITE rings rejects the call with SIP_UA_CLOSED (it does not wait forever)', async () => {
+    const alice = await start();
+    const bob = await start();
+    const ringing = nextEvent<void>((resolve) =>
+      bob.onInvite((_req, call) => {
+        call.ringing();
+        resolve();
+      }),
+    );
+    const call = alice.invite(`sip:bob@127.0.0.1:${bob.port}`);
+    await ringing;
+    await alice.close();
+    await expect(call).rejects.toMatchObject({ code: 'SIP_UA_CLOSED' });
+    expect(alice.dump()).toMatchObject({ closed: true });
+  });
+
   it('auto-answer headers of CONTRACT.md §3 are sent when asked', async () => {
     const alice = await start();
     const bob = await start();

@@ -104,4 +104,20 @@ describe('INVITE client transaction (RFC 3261 §17.1.1)', () => {
     expect(u.failures[0]?.message).toBe('transport down');
     expect(f.clock.pending).toBe(0);
   });
+
+  it('UA shutdown in Calling or Proceeding reports SIP_UA_CLOSED to the TU; after a final response, nothing', () => {
+    const calling = start();
+    calling.tx.terminate();
+    expect(calling.tx.state).toBe(ClientInviteState.Terminated);
+    expect(calling.u.failures.map((e) => (e as { code?: string }).code)).toEqual(['SIP_UA_CLOSED']);
+    const ringing = start();
+    ringing.tx.receiveResponse(response(ringing.req, 180));
+    ringing.tx.terminate();
+    expect(ringing.u.failures.map((e) => (e as { code?: string }).code)).toEqual(['SIP_UA_CLOSED']);
+    const rejected = start();
+    rejected.tx.receiveResponse(response(rejected.req, 486));
+    rejected.tx.terminate();
+    expect(rejected.u.failures).toEqual([]);
+    expect(rejected.u.responses).toEqual([486]);
+  });
 });

@@ -103,6 +103,18 @@ export class ClientInviteTransaction extends Transaction<ClientInviteState> {
     this.sendOrFail(this.request, this.destination, (err) => this.user.onFailure(err));
   }
 
+  /**
+   * UA shutdown. A request still waiting for its final response is reported to the TU as failed
+   * (SIP_UA_CLOSED), like Timer B/F would report it: otherwise whoever awaits the request (an
+   * outgoing call, a REGISTER) would wait forever.
+   */
+  override terminate(): void {
+    const waiting = this.state === S.Calling || this.state === S.Proceeding;
+    super.terminate();
+    if (waiting)
+      this.user.onFailure(sipError('SIP_UA_CLOSED', 'the user agent closed before a final response'));
+  }
+
   receiveResponse(response: SipResponse): void {
     const code = response.status;
     switch (this.state) {

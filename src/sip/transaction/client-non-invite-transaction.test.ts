@@ -63,4 +63,16 @@ describe('non-INVITE client transaction (RFC 3261 §17.1.2)', () => {
     f.clock.advance(0);
     expect(tx.state).toBe(ClientNonInviteState.Terminated);
   });
+
+  it('UA shutdown before the final response reports SIP_UA_CLOSED to the TU; after it, nothing', () => {
+    const waiting = start();
+    waiting.tx.terminate();
+    expect(waiting.tx.state).toBe(ClientNonInviteState.Terminated);
+    expect(waiting.u.failures.map((e) => (e as { code?: string }).code)).toEqual(['SIP_UA_CLOSED']);
+    const done = start();
+    done.tx.receiveResponse(response(done.req, 200));
+    done.tx.terminate();
+    expect(done.u.failures).toEqual([]);
+    expect(done.u.responses).toEqual([200]);
+  });
 });

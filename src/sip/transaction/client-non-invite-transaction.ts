@@ -115,6 +115,18 @@ export class ClientNonInviteTransaction extends Transaction<ClientNonInviteState
     this.sendOrFail(this.request, this.destination, (err) => this.user.onFailure(err), SETTLED);
   }
 
+  /**
+   * UA shutdown. A request still waiting for its final response is reported to the TU as failed
+   * (SIP_UA_CLOSED), like Timer B/F would report it: otherwise whoever awaits the request (an
+   * outgoing call, a REGISTER) would wait forever.
+   */
+  override terminate(): void {
+    const waiting = this.state === S.Trying || this.state === S.Proceeding;
+    super.terminate();
+    if (waiting)
+      this.user.onFailure(sipError('SIP_UA_CLOSED', 'the user agent closed before a final response'));
+  }
+
   receiveResponse(response: SipResponse): void {
     const code = response.status;
     if (this.state === S.Trying || this.state === S.Proceeding) {

@@ -550,7 +550,8 @@ export class SipUserAgent implements UaCore {
   dump(): Record<string, unknown> {
     return {
       host: this.host,
-      port: this.port,
+      // After close() the sockets are gone (their address is unknown): dump() must still answer.
+      port: this.closed ? null : this.port,
       closed: this.closed,
       middleware: this.middleware.length,
       dialogs: this.dialogs.map((d) => d.dump()),
