@@ -305,6 +305,9 @@ async function scenario(calls: number, supervisor: boolean, io: IoMode) {
       outPerSecond: Math.round((out * 1000) / wall),
       expectedOutPerSecond: Math.round((expectedOut * 1000) / wall),
       cpuUsPerPacketHandled: inn + out > 0 ? Number((cpuUs / (inn + out)).toFixed(2)) : null,
+      // The split: user time is the JS (and the addon's own work), system time the kernel's sockets.
+      userUsPerPacketHandled: inn + out > 0 ? Number((cpu.user / (inn + out)).toFixed(2)) : null,
+      systemUsPerPacketHandled: inn + out > 0 ? Number((cpu.system / (inn + out)).toFixed(2)) : null,
       inputLoss,
       inputLossPct: Number(((100 * inputLoss) / Math.max(1, g.sent)).toFixed(3)),
       outputLoss,
@@ -322,7 +325,8 @@ async function scenario(calls: number, supervisor: boolean, io: IoMode) {
     };
     console.log(
       `[${io}] ${supervisor ? 'monitored' : 'two-leg'} calls ${calls}: ${r.pps} pps, engine CPU ${r.cpuPct}% of a core, ` +
-        `${r.cpuUsPerPacketHandled} µs CPU per packet in or out (per forwarded packet: ${r.cpuUsPerForwardedPacket}), ` +
+        `${r.cpuUsPerPacketHandled} µs CPU per packet in or out (user ${r.userUsPerPacketHandled}, system ${r.systemUsPerPacketHandled}; ` +
+        `per forwarded packet: ${r.cpuUsPerForwardedPacket}), ` +
         `out ${r.outPerSecond}/${r.expectedOutPerSecond} per s, ` +
         `loss in ${r.inputLoss} (${r.inputLossPct}%) out ${r.outputLoss}, skipped ticks ${skipped}, ` +
         `concealed ${r.concealed}, generator late ticks ${g.lateTicks}, ticks ${r.ticks}` +
