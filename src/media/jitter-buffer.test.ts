@@ -254,7 +254,9 @@ describe('JitterBuffer', () => {
       [backing, 16, 160], // word copy
       [backing, 20, 7], // word copy + 3 tail bytes
       [backing, 33, 160], // unaligned offset: byte copy
-      [backing.subarray(1), 40, 101], // unaligned view: byte copy
+      [backing.subarray(1), 40, 101], // unaligned in memory (1 + 40): byte copy
+      [backing.subarray(1), 3, 50], // a view whose offset lands aligned in memory (1 + 3): word copy
+      [new Uint8Array(64).fill(9), 4, 33], // other memory, seen once: byte copy, no view made
       [backing, 0, 1],
     ];
     cases.forEach(([src, off, len], k) => {

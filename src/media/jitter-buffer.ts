@@ -133,19 +133,25 @@ export function quietCodeTable(decode: ArrayLike<number> & object): Uint8Array {
 const SEQ_BASE = 1 << 24;
 
 /**
- * A 32-bit view of the last source buffer pushed from (the worker pushes every packet from the same
- * shared receive buffer, so this is created once), for a word-wise copy of aligned payloads.
+ * A 32-bit view of the memory (ArrayBuffer) last pushed from, for a word-wise copy of aligned
+ * payloads. The worker pushes every packet from the same shared receive buffer, so the view is made
+ * once. A view is made only for memory seen twice in a row: callers that push from many different
+ * buffers in turn (a benchmark, tests) get the byte copy and no allocation per push.
  */
-let lastSource: Uint8Array | null = null;
-let lastSource32: Uint32Array | null = null;
+let lastMemory: ArrayBufferLike | null = null;
+let lastWords: Uint32Array | null = null;
+let seenOnce: ArrayBufferLike | null = null;
 
-function words(src: Uint8Array): Uint32Array | null {
-  if (src !== lastSource) {
-    lastSource = src;
-    lastSource32 =
-      (src.byteOffset & 3) === 0 ? new Uint32Array(src.buffer, src.byteOffset, src.byteLength >>> 2) : null;
+function wordsOf(memory: ArrayBufferLike): Uint32Array | null {
+  if (memory === lastMemory) return lastWords;
+  if (memory !== seenOnce) {
+    seenOnce = memory;
+    return null;
   }
-  return lastSource32;
+  seenOnce = null;
+  lastMemory = memory;
+  lastWords = new Uint32Array(memory, 0, memory.byteLength >>> 2);
+  return lastWords;
 }
 const PEAK_BUCKETS = 8;
 
@@ -353,13 +359,14 @@ export class JitterBuffer {
       return PushResult.Duplicate;
     }
     const o = i * this.slotSize;
-    const src32 = (offset & 3) === 0 ? words(payload) : null;
+    const at = payload.byteOffset + offset;
+    const src32 = (at & 3) === 0 ? wordsOf(payload.buffer) : null;
     if (src32 !== null) {
       // Slots are 4-byte aligned: copy whole words, then the tail bytes.
       const dst32 = this.frame32;
       const n = length >>> 2;
       const d = o >>> 2;
-      const s = offset >>> 2;
+      const s = at >>> 2;
       for (let k = 0; k < n; k++) dst32[d + k] = src32[s + k]!;
       for (let k = n << 2; k < length; k++) this.data[o + k] = payload[offset + k]!;
     } else {
