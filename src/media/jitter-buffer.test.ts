@@ -256,7 +256,7 @@ describe('JitterBuffer', () => {
       [backing, 33, 160], // unaligned offset: byte copy
       [backing.subarray(1), 40, 101], // unaligned in memory (1 + 40): byte copy
       [backing.subarray(1), 3, 50], // a view whose offset lands aligned in memory (1 + 3): word copy
-      [new Uint8Array(64).fill(9), 4, 33], // other memory, seen once: byte copy, no view made
+      [new Uint8Array(64).fill(9), 4, 33], // other memory: its own word view
       [backing, 0, 1],
     ];
     cases.forEach(([src, off, len], k) => {

@@ -45,6 +45,7 @@
  * then make the buffer exactly as deep as the stall was long, and the raised target (peak detector,
  * underrun boost) keeps the drift drain from taking that depth away again.
  */
+import { copyFrame, wordsOf } from './word-copy.js';
 
 export enum JitterState {
   Buffering = 'buffering',
@@ -132,28 +133,8 @@ export function quietCodeTable(decode: ArrayLike<number> & object): Uint8Array {
 
 const SEQ_BASE = 1 << 24;
 
-/**
- * A 32-bit view of the memory (ArrayBuffer) last pushed from, for a word-wise copy of aligned
- * payloads. The worker pushes every packet from the same shared receive buffer, so the view is made
- * once. A view is made only for memory seen twice in a row: callers that push from many different
- * buffers in turn (a benchmark, tests) get the byte copy and no allocation per push.
- */
-let lastMemory: ArrayBufferLike | null = null;
-let lastWords: Uint32Array | null = null;
-let seenOnce: ArrayBufferLike | null = null;
-
-function wordsOf(memory: ArrayBufferLike): Uint32Array | null {
-  if (memory === lastMemory) return lastWords;
-  if (memory !== seenOnce) {
-    seenOnce = memory;
-    return null;
-  }
-  seenOnce = null;
-  lastMemory = memory;
-  lastWords = new Uint32Array(memory, 0, memory.byteLength >>> 2);
-  return lastWords;
-}
 const PEAK_BUCKETS = 8;
+const EMPTY_WORDS = new Uint32Array(0);
 
 export class JitterBuffer {
   readonly capacity: number;
@@ -205,6 +186,9 @@ export class JitterBuffer {
   readonly frame: Uint8Array;
   /** The same bytes as 32-bit words (slots are 4-byte aligned): `frame32[frameOffset >> 2 …]`. */
   readonly frame32: Uint32Array;
+  /** The memory the last push came from and its words (looked up only when it changes). */
+  private sourceMemory: ArrayBufferLike | null = null;
+  private sourceWords: Uint32Array = EMPTY_WORDS;
   frameOffset = 0;
   frameLength = 0;
   private lastOffset = 0;
@@ -238,7 +222,7 @@ export class JitterBuffer {
     this.slotLength = new Int32Array(this.capacity);
     this.slotSeq = new Float64Array(this.capacity).fill(-1);
     this.frame = this.data;
-    this.frame32 = new Uint32Array(this.data.buffer, 0, this.data.length >> 2);
+    this.frame32 = wordsOf(this.data.buffer);
   }
 
   get currentState(): JitterState {
@@ -359,20 +343,11 @@ export class JitterBuffer {
       return PushResult.Duplicate;
     }
     const o = i * this.slotSize;
-    const at = payload.byteOffset + offset;
-    const src32 = (at & 3) === 0 ? wordsOf(payload.buffer) : null;
-    if (src32 !== null) {
-      // Slots are 4-byte aligned: copy whole words, then the tail bytes.
-      const dst32 = this.frame32;
-      const n = length >>> 2;
-      const d = o >>> 2;
-      const s = at >>> 2;
-      for (let k = 0; k < n; k++) dst32[d + k] = src32[s + k]!;
-      for (let k = n << 2; k < length; k++) this.data[o + k] = payload[offset + k]!;
-    } else {
-      const dst = this.data;
-      for (let k = 0; k < length; k++) dst[o + k] = payload[offset + k]!;
+    if (payload.buffer !== this.sourceMemory) {
+      this.sourceMemory = payload.buffer;
+      this.sourceWords = wordsOf(payload.buffer);
     }
+    copyFrame(this.data, this.frame32, o, payload, this.sourceWords, offset, length);
     this.slotLength[i] = length;
     this.slotSeq[i] = ext;
     if (ext > this.highestSeq) this.highestSeq = ext;

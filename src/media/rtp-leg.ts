@@ -17,23 +17,11 @@ import { parseRtp, RTP_HEADER_SIZE, RtpParse, type RtpView, writeRtpHeader } fro
 import { RtpReceiveStats } from './rtp-receive-stats.js';
 import type { Direction } from './sdp-audio.js';
 import { FRAME_SAMPLES } from './system-source.js';
+import { copyFrame, wordsOf } from './word-copy.js';
 
 const OUT_RING = 8;
+const EMPTY_WORDS = new Uint32Array(0);
 const MAX_OUT = RTP_HEADER_SIZE + 320;
-
-/**
- * 32-bit views of the frames the mixer hands to `emit` (a jitter buffer's slots, a silence frame, a
- * mix buffer: a small, stable set), created once per source; null for a source not 4-byte aligned.
- */
-const sourceWords = new WeakMap<Uint8Array, Uint32Array | null>();
-function wordsOf(src: Uint8Array): Uint32Array | null {
-  let w = sourceWords.get(src);
-  if (w === undefined) {
-    w = (src.byteOffset & 3) === 0 ? new Uint32Array(src.buffer, src.byteOffset, src.byteLength >>> 2) : null;
-    sourceWords.set(src, w);
-  }
-  return w;
-}
 
 /** What the leg needs from its worker. */
 export interface LegHost {
@@ -64,11 +52,11 @@ export class RtpLeg implements MixerLeg, DatagramSink {
   private rtcpPeerPort = 0;
   private readonly rx = new RtpReceiveStats();
   private readonly out: Buffer[];
-  /** `out` as 32-bit words (each buffer is its own allocation: offset 0, so RTP_HEADER_SIZE is aligned). */
+  /** `out` as 32-bit words (each buffer is its own allocation, so RTP_HEADER_SIZE is aligned). */
   private readonly out32: Uint32Array[];
-  /** The last frame source `emit` copied from and its words (no WeakMap lookup per packet). */
-  private emitSource: Uint8Array | null = null;
-  private emitWords: Uint32Array | null = null;
+  /** The memory `emit` last copied from and its words (looked up only when it changes). */
+  private emitMemory: ArrayBufferLike | null = null;
+  private emitWords: Uint32Array = EMPTY_WORDS;
   private outIndex = 0;
   private readonly ssrc: number;
   private seq: number;
@@ -107,7 +95,7 @@ export class RtpLeg implements MixerLeg, DatagramSink {
     this.seq = rnd.readUInt16BE(4);
     this.ts = rnd.readUInt32BE(6);
     this.out = Array.from({ length: OUT_RING }, () => Buffer.alloc(MAX_OUT));
-    this.out32 = this.out.map((b) => new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2));
+    this.out32 = this.out.map((b) => wordsOf(b.buffer));
     if (desc.remote) this.setRemote(desc.remote);
     const rtcpSink: DatagramSink = {
       onDatagram: (buf, off, len, address, port, truncated) =>
@@ -226,20 +214,11 @@ export class RtpLeg implements MixerLeg, DatagramSink {
     this.outIndex = (index + 1) % OUT_RING;
     writeRtpHeader(buf, this.marker, this.payloadType, this.seq, this.ts, this.ssrc);
     this.marker = false;
-    if (payload !== this.emitSource) {
-      this.emitSource = payload;
-      this.emitWords = wordsOf(payload);
+    if (payload.buffer !== this.emitMemory) {
+      this.emitMemory = payload.buffer;
+      this.emitWords = wordsOf(payload.buffer);
     }
-    const src32 = (offset & 3) === 0 ? this.emitWords : null;
-    if (src32 !== null) {
-      const dst32 = this.out32[index]!;
-      const n = length >>> 2;
-      const s = offset >>> 2;
-      for (let k = 0; k < n; k++) dst32[(RTP_HEADER_SIZE >>> 2) + k] = src32[s + k]!;
-      for (let i = n << 2; i < length; i++) buf[RTP_HEADER_SIZE + i] = payload[offset + i]!;
-    } else {
-      for (let i = 0; i < length; i++) buf[RTP_HEADER_SIZE + i] = payload[offset + i]!;
-    }
+    copyFrame(buf, this.out32[index]!, RTP_HEADER_SIZE, payload, this.emitWords, offset, length);
     this.advance();
     this.send(buf, RTP_HEADER_SIZE + length);
   }
