@@ -258,6 +258,10 @@ describe('JitterBuffer', () => {
       [backing.subarray(1), 3, 50], // a view whose offset lands aligned in memory (1 + 3): word copy
       [new Uint8Array(64).fill(9), 4, 33], // other memory: its own word view
       [backing, 0, 1],
+      // Other arrays over the same memory (a Buffer, a view): each one's own byteOffset is used.
+      [Buffer.from(backing.buffer, 4, 512), 12, 160],
+      [backing.subarray(2), 2, 160],
+      [Buffer.from(backing.buffer, 6, 512), 12, 160], // unaligned in memory (6 + 12): byte copy
     ];
     cases.forEach(([src, off, len], k) => {
       expect(jb.push(1, 100 + k, src, off, len)).toBe(PushResult.Accepted);

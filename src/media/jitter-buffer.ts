@@ -186,9 +186,15 @@ export class JitterBuffer {
   readonly frame: Uint8Array;
   /** The same bytes as 32-bit words (slots are 4-byte aligned): `frame32[frameOffset >> 2 …]`. */
   readonly frame32: Uint32Array;
-  /** The memory the last push came from and its words (looked up only when it changes). */
-  private sourceMemory: ArrayBufferLike | null = null;
+  /** `data.byteOffset` (where `data` starts in `frame32`), read once. */
+  private readonly dataBase: number;
+  /**
+   * The array the last push came from, its memory's words and its `byteOffset` (looked up only
+   * when the source object changes: no typed-array getter per packet).
+   */
+  private source: Uint8Array | null = null;
   private sourceWords: Uint32Array = EMPTY_WORDS;
+  private sourceBase = 0;
   frameOffset = 0;
   frameLength = 0;
   private lastOffset = 0;
@@ -223,6 +229,7 @@ export class JitterBuffer {
     this.slotSeq = new Float64Array(this.capacity).fill(-1);
     this.frame = this.data;
     this.frame32 = wordsOf(this.data.buffer);
+    this.dataBase = this.data.byteOffset;
   }
 
   get currentState(): JitterState {
@@ -343,11 +350,22 @@ export class JitterBuffer {
       return PushResult.Duplicate;
     }
     const o = i * this.slotSize;
-    if (payload.buffer !== this.sourceMemory) {
-      this.sourceMemory = payload.buffer;
+    if (payload !== this.source) {
+      this.source = payload;
       this.sourceWords = wordsOf(payload.buffer);
+      this.sourceBase = payload.byteOffset;
     }
-    copyFrame(this.data, this.frame32, o, payload, this.sourceWords, offset, length);
+    copyFrame(
+      this.data,
+      this.frame32,
+      this.dataBase,
+      o,
+      payload,
+      this.sourceWords,
+      this.sourceBase,
+      offset,
+      length,
+    );
     this.slotLength[i] = length;
     this.slotSeq[i] = ext;
     if (ext > this.highestSeq) this.highestSeq = ext;

@@ -52,11 +52,15 @@ export class RtpLeg implements MixerLeg, DatagramSink {
   private rtcpPeerPort = 0;
   private readonly rx = new RtpReceiveStats();
   private readonly out: Buffer[];
-  /** `out` as 32-bit words (each buffer is its own allocation, so RTP_HEADER_SIZE is aligned). */
+  /** `out` as 32-bit words over the same bytes (each buffer is its own allocation, offset 0). */
   private readonly out32: Uint32Array[];
-  /** The memory `emit` last copied from and its words (looked up only when it changes). */
-  private emitMemory: ArrayBufferLike | null = null;
+  /**
+   * The array `emit` last copied from, its memory's words and its `byteOffset` (looked up only
+   * when the source object changes).
+   */
+  private emitSource: Uint8Array | null = null;
   private emitWords: Uint32Array = EMPTY_WORDS;
+  private emitBase = 0;
   private outIndex = 0;
   private readonly ssrc: number;
   private seq: number;
@@ -95,7 +99,7 @@ export class RtpLeg implements MixerLeg, DatagramSink {
     this.seq = rnd.readUInt16BE(4);
     this.ts = rnd.readUInt32BE(6);
     this.out = Array.from({ length: OUT_RING }, () => Buffer.alloc(MAX_OUT));
-    this.out32 = this.out.map((b) => wordsOf(b.buffer));
+    this.out32 = this.out.map((b) => new Uint32Array(b.buffer, b.byteOffset, MAX_OUT >>> 2));
     if (desc.remote) this.setRemote(desc.remote);
     const rtcpSink: DatagramSink = {
       onDatagram: (buf, off, len, address, port, truncated) =>
@@ -214,11 +218,22 @@ export class RtpLeg implements MixerLeg, DatagramSink {
     this.outIndex = (index + 1) % OUT_RING;
     writeRtpHeader(buf, this.marker, this.payloadType, this.seq, this.ts, this.ssrc);
     this.marker = false;
-    if (payload.buffer !== this.emitMemory) {
-      this.emitMemory = payload.buffer;
+    if (payload !== this.emitSource) {
+      this.emitSource = payload;
       this.emitWords = wordsOf(payload.buffer);
+      this.emitBase = payload.byteOffset;
     }
-    copyFrame(buf, this.out32[index]!, RTP_HEADER_SIZE, payload, this.emitWords, offset, length);
+    copyFrame(
+      buf,
+      this.out32[index]!,
+      0,
+      RTP_HEADER_SIZE,
+      payload,
+      this.emitWords,
+      this.emitBase,
+      offset,
+      length,
+    );
     this.advance();
     this.send(buf, RTP_HEADER_SIZE + length);
   }
