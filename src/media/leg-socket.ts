@@ -19,11 +19,34 @@ export interface DatagramSink {
   ): void;
 }
 
+/**
+ * The memory a zero-copy socket's datagrams are written into (`LegSocket.reserve`): `bytes`, and
+ * `words`, a 32-bit view of the same memory in which `bytes[0]` lies at byte `base` (a multiple of 4).
+ */
+export interface SendBuffer {
+  readonly bytes: Uint8Array;
+  readonly words: Uint32Array;
+  readonly base: number;
+}
+
 export interface LegSocket {
   /** Where received datagrams go (set once by the leg). */
   setSink(sink: DatagramSink): void;
   /** Sends `buf[0 … length)`; fire and forget (a refused send is dropped and counted by the I/O). */
   send(buf: Buffer, length: number, address: number, port: number): void;
+  /**
+   * Zero-copy sending (optional, with `reserve`; the native path): the buffer the I/O sends from.
+   * The same object for the socket's life.
+   */
+  readonly sendBuffer?: SendBuffer | undefined;
+  /**
+   * Queues one datagram of `length` bytes to address:port and returns its offset in
+   * `sendBuffer.bytes` (4-byte aligned: `base + offset` is a multiple of 4), or -1 when it cannot
+   * be sent (socket or I/O closed, longer than the buffer: dropped, like a refused `send`). The
+   * caller writes the whole datagram there at once — before any other send or reserve on the same
+   * I/O, which may flush — and it leaves with the I/O's next flush.
+   */
+  reserve?(length: number, address: number, port: number): number;
   /** Idempotent. */
   close(): void;
 }

@@ -7,6 +7,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DatagramSink, ipv4ToNumber, numberToIpv4 } from './leg-socket.js';
 import { chooseIo, type WorkerLog } from './media-worker-runtime.js';
 import { NativeIo } from './native-io.js';
+import { RtpLeg } from './rtp-leg.js';
+import { decodeRtp, type RtpPacket, RtpView } from './rtp-packet.js';
 import { loadUdpBatch, TX_WORDS, type UdpBatchAddon } from './udp-batch-addon.js';
 
 const LOOPBACK = ipv4ToNumber('127.0.0.1');
@@ -193,6 +195,150 @@ describe.each(['io_uring', 'syscalls'] as const)('udp-batch addon via NativeIo (
     expect(r.filter((x) => x.port === s2.port).map((x) => x.msg[0])).toEqual([11, 12, 13]);
     expect(n.counters.datagramsOut).toBe(6);
     expect(n.flush()).toBe(0);
+  });
+
+  it('reserve: zero-copy datagrams leave byte for byte from their socket, 4-byte aligned, between copied sends', async () => {
+    const n = io();
+    const s1 = n.bind('127.0.0.1', 0)!;
+    const s2 = n.bind('127.0.0.1', 0)!;
+    const sb = s1.sendBuffer!;
+    expect(sb).toBeDefined();
+    expect(s2.sendBuffer).toBe(sb); // one buffer per NativeIo
+    expect(sb.bytes).toBeInstanceOf(Uint8Array);
+    expect(Buffer.isBuffer(sb.bytes)).toBe(false);
+    const peer = await client();
+    const to = peer.address().port;
+    const got = receive(peer, 6);
+    const pattern = (tag: number, len: number) =>
+      Buffer.from(Array.from({ length: len }, (_, i) => (tag * 31 + i) & 0xff));
+    const want: Array<[number, Buffer]> = [];
+    const put = (s: typeof s1, tag: number, len: number) => {
+      const at = s.reserve(len, LOOPBACK, to);
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect((sb.base + at) % 4).toBe(0);
+      const bytes = pattern(tag, len);
+      sb.bytes.set(bytes, at);
+      want.push([s.port, bytes]);
+      return at;
+    };
+    put(s1, 1, 172);
+    put(s2, 2, 13); // odd length: the next reserve is realigned
+    // A copied send in between (an RTP event or RTCP goes this way): its bytes stay intact.
+    const copied = pattern(3, 7);
+    const scratch = Buffer.alloc(332, 0xee);
+    copied.copy(scratch);
+    s1.send(scratch, 7, LOOPBACK, to);
+    want.push([s1.port, copied]);
+    const at = put(s2, 4, 20);
+    // The words view is the same memory as the bytes, `base` bytes in.
+    const w = sb.words[(sb.base + at) >>> 2]!;
+    const b = sb.bytes;
+    expect(w).toBe(new Uint32Array(new Uint8Array([b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!]).buffer)[0]);
+    put(s1, 5, 172);
+    put(s1, 6, 1);
+    expect(n.flush()).toBe(6);
+    const r = await got;
+    for (const port of [s1.port, s2.port]) {
+      expect(r.filter((x) => x.port === port).map((x) => [...x.msg])).toEqual(
+        want.filter(([p]) => p === port).map(([, bytes]) => [...bytes]),
+      );
+    }
+    expect(n.counters.datagramsOut).toBe(6);
+    expect(n.counters.sendRefused).toBe(0);
+  });
+
+  it('a reserve that finds the slots or the buffer full flushes first and hands back room in the emptied buffer', async () => {
+    const n = io({ txSlots: 4, txBytes: 1000 });
+    const s = n.bind('127.0.0.1', 0)!;
+    const sb = s.sendBuffer!;
+    const peer = await client();
+    const to = peer.address().port;
+    const got = receive(peer, 9);
+    const sent: number[][] = [];
+    const put = (tag: number, len: number): number => {
+      const at = s.reserve(len, LOOPBACK, to);
+      const bytes = Array.from({ length: len }, (_, i) => (tag + i) & 0xff);
+      sb.bytes.set(bytes, at);
+      sent.push(bytes);
+      return at;
+    };
+    // Slots: four fit; the fifth flushes them and lands at 0.
+    expect([put(1, 100), put(2, 100), put(3, 100), put(4, 100)]).toEqual([0, 100, 200, 300]);
+    expect(n.counters.flushes).toBe(0);
+    expect(put(5, 100)).toBe(0);
+    expect(n.counters.flushes).toBe(1);
+    expect(n.counters.datagramsOut).toBe(4);
+    // Bytes: 0 + 100 (the fifth), then 300 at 100 and 300 at 400 fill 700 of 1,000; the next 300
+    // does not fit: flush, and it lands at 0 again.
+    expect([put(6, 300), put(7, 300)]).toEqual([100, 400]);
+    expect(put(8, 301)).toBe(0); // 700 + 301 > 1000
+    expect(n.counters.flushes).toBe(2);
+    expect(put(9, 100)).toBe(304); // realigned after the odd length
+    expect(n.flush()).toBe(2);
+    expect(n.counters.datagramsOut).toBe(9);
+    expect((await got).map((x) => [...x.msg])).toEqual(sent);
+  });
+
+  it('reserve on a closed socket or NativeIo returns -1 and queues nothing; longer than the buffer is refused', () => {
+    const n = io({ txBytes: 256 });
+    const a = n.bind('127.0.0.1', 0)!;
+    const b = n.bind('127.0.0.1', 0)!;
+    expect(a.reserve(257, LOOPBACK, 9)).toBe(-1);
+    expect(n.counters.sendRefused).toBe(1);
+    expect(a.reserve(256, LOOPBACK, 9)).toBe(0);
+    a.close(); // flushes what was queued
+    expect(a.reserve(12, LOOPBACK, 9)).toBe(-1);
+    expect(n.dump().queued).toBe(0);
+    n.close();
+    expect(b.reserve(12, LOOPBACK, 9)).toBe(-1);
+    expect(n.dump().queued).toBe(0);
+  });
+
+  it('an RtpLeg writes its packets straight into the send buffer: exact RTP on the wire, stats as before', async () => {
+    const n = io();
+    const rtp = n.bind('127.0.0.1', 0)!;
+    const rtcp = n.bind('127.0.0.1', 0)!;
+    const peer = await client();
+    const host = { view: new RtpView(), now: () => 0, relayEvent() {} };
+    const leg = new RtpLeg(
+      { id: 'z', group: 'g', codec: 'PCMA', remote: { address: '127.0.0.1', port: peer.address().port } },
+      rtp.port,
+      rtp,
+      rtcp,
+      host,
+    );
+    const backing = new Uint8Array(600);
+    for (let i = 0; i < backing.length; i++) backing[i] = (i * 29 + 1) & 0xff;
+    const frames: [Uint8Array, number, number][] = [
+      [backing, 16, 160], // words
+      [backing, 33, 160], // unaligned: bytes
+      [backing.subarray(1), 3, 161], // aligned in memory, odd length: words + tail
+      [Buffer.from(backing.buffer, 8, 400), 0, 160], // a Buffer over the same memory
+    ];
+    const got = receive(peer, frames.length);
+    for (const [src, off, len] of frames) leg.emit(src, off, len);
+    expect(n.flush()).toBe(frames.length);
+    const packets = (await got).map((g) => {
+      expect(g.port).toBe(rtp.port);
+      return decodeRtp(g.msg) as RtpPacket;
+    });
+    packets.forEach((p, k) => {
+      const [src, off, len] = frames[k]!;
+      expect([...p.payload]).toEqual([...src.subarray(off, off + len)]);
+      expect(p.payloadType).toBe(8);
+      expect(p.marker).toBe(k === 0);
+      expect(p.ssrc).toBe(packets[0]!.ssrc);
+      expect(p.sequence).toBe((packets[0]!.sequence + k) & 0xffff);
+      expect(p.timestamp).toBe((packets[0]!.timestamp + 160 * k) >>> 0);
+    });
+    const sizes = frames.reduce((sum, [, , len]) => sum + 12 + len, 0);
+    expect(leg.stats()).toMatchObject({ packetsOut: frames.length, bytesOut: sizes });
+    // Closed I/O: the leg still counts what it was asked to send (as a refused send), and never throws.
+    rtp.close();
+    leg.emit(backing, 0, 160);
+    expect(leg.stats()).toMatchObject({ packetsOut: frames.length + 1, bytesOut: sizes + 172 });
+    expect(n.flush()).toBe(0);
+    leg.close();
   });
 
   it('a refused send (closed fd: the same drop path as EAGAIN) is dropped and the rest still go', async () => {

@@ -7,7 +7,7 @@
  * Nothing here allocates per packet. Sockets closed mid-tick flush first, so a queued packet can
  * never leave through a reused fd number.
  */
-import type { DatagramSink, LegSocket } from './leg-socket.js';
+import type { DatagramSink, LegSocket, SendBuffer } from './leg-socket.js';
 import { mediaError } from './media-errors.js';
 import {
   E_CANCELED,
@@ -56,6 +56,8 @@ export class NativeIo {
   private readonly maxRounds: number;
   private txCount = 0;
   private txUsed = 0;
+  /** `tx` as a plain Uint8Array plus its words, for `reserve` (made on first use; see `sendBuffer`). */
+  private txView: SendBuffer | null | undefined;
   private readonly sinks: Array<DatagramSink | undefined> = [];
   private readonly freeTokens: number[] = [];
   private readonly open = new Map<number, number>(); // token → fd
@@ -211,6 +213,55 @@ export class NativeIo {
     this.txUsed += length;
   }
 
+  /**
+   * The send buffer for zero-copy sends (`reserve`): a plain `Uint8Array` over the same memory as
+   * `tx` (not the `Buffer` itself, so the per-packet writes see one array type), and its words.
+   * Undefined if `tx` is not 4-byte aligned in its memory (never with `Buffer.alloc`): then the
+   * legs copy through `queue`.
+   */
+  get sendBuffer(): SendBuffer | undefined {
+    if (this.txView === undefined) {
+      const tx = this.tx;
+      this.txView =
+        (tx.byteOffset & 3) === 0
+          ? {
+              bytes: new Uint8Array(tx.buffer, tx.byteOffset, tx.length),
+              words: new Uint32Array(tx.buffer, tx.byteOffset, tx.length >>> 2),
+              base: 0,
+            }
+          : null;
+    }
+    return this.txView ?? undefined;
+  }
+
+  /**
+   * @internal (NativeLegSocket) Queues a datagram of `length` bytes that the caller writes into
+   * `sendBuffer` at the returned offset (4-byte aligned) right away; -1 if closed or too long.
+   * When the buffer or the slots are full it flushes first, so the offset is in the emptied buffer.
+   */
+  reserve(fd: number, length: number, address: number, port: number): number {
+    if (this.closed) return -1;
+    if (length > this.tx.length) {
+      this.counters.sendRefused++;
+      return -1;
+    }
+    let off = (this.txUsed + 3) & ~3;
+    if (this.txCount === this.txSlots || off + length > this.tx.length) {
+      this.flush();
+      off = 0;
+    }
+    const m = this.txCount * TX_WORDS;
+    const meta = this.txMeta;
+    meta[m] = fd;
+    meta[m + 1] = off;
+    meta[m + 2] = length;
+    meta[m + 3] = address;
+    meta[m + 4] = port;
+    this.txCount++;
+    this.txUsed = off + length;
+    return off;
+  }
+
   /** Sends everything queued. Returns how many datagrams the kernel took. */
   flush(): number {
     const count = this.txCount;
@@ -277,13 +328,17 @@ export class NativeIo {
 /** One socket of a `NativeIo`. */
 export class NativeLegSocket implements LegSocket {
   private closed = false;
+  /** The I/O's send buffer (zero-copy sends with `reserve`), shared by all its sockets. */
+  readonly sendBuffer: SendBuffer | undefined;
 
   constructor(
     private readonly io: NativeIo,
     readonly fd: number,
     private readonly token: number,
     readonly port: number,
-  ) {}
+  ) {
+    this.sendBuffer = io.sendBuffer;
+  }
 
   setSink(sink: DatagramSink): void {
     if (!this.closed) this.io.setSink(this.token, sink);
@@ -291,6 +346,10 @@ export class NativeLegSocket implements LegSocket {
 
   send(buf: Buffer, length: number, address: number, port: number): void {
     if (!this.closed) this.io.queue(this.fd, buf, length, address, port);
+  }
+
+  reserve(length: number, address: number, port: number): number {
+    return this.closed ? -1 : this.io.reserve(this.fd, length, address, port);
   }
 
   close(): void {

@@ -8,7 +8,13 @@
 import { randomBytes } from 'node:crypto';
 import { decodeTable, type G711Codec, PAYLOAD_TYPE } from './g711.js';
 import { JitterBuffer, quietCodeTable } from './jitter-buffer.js';
-import { type DatagramSink, ipv4ToNumber, type LegSocket, numberToIpv4 } from './leg-socket.js';
+import {
+  type DatagramSink,
+  ipv4ToNumber,
+  type LegSocket,
+  numberToIpv4,
+  type SendBuffer,
+} from './leg-socket.js';
 import { checkLegTransition, LegState } from './leg-state.js';
 import type { LegDescription, LegStats, LegUpdate, RemoteAddress } from './media-types.js';
 import type { MixerLeg } from './mixer.js';
@@ -51,6 +57,13 @@ export class RtpLeg implements MixerLeg, DatagramSink {
   private rtcpPeerAddress = -1;
   private rtcpPeerPort = 0;
   private readonly rx = new RtpReceiveStats();
+  /** `remote.port` (0: no remote). */
+  private remotePort = 0;
+  /**
+   * The RTP socket's send buffer when it sends zero-copy (`reserve`, the native path): `emit`
+   * writes its packet straight into it. Null: `emit` writes into `out` and `send`s that.
+   */
+  private readonly sendBuffer: SendBuffer | null;
   private readonly out: Buffer[];
   /** `out` as 32-bit words over the same bytes (each buffer is its own allocation, offset 0). */
   private readonly out32: Uint32Array[];
@@ -98,6 +111,7 @@ export class RtpLeg implements MixerLeg, DatagramSink {
     this.ssrc = rnd.readUInt32BE(0);
     this.seq = rnd.readUInt16BE(4);
     this.ts = rnd.readUInt32BE(6);
+    this.sendBuffer = rtp.sendBuffer !== undefined && rtp.reserve !== undefined ? rtp.sendBuffer : null;
     this.out = Array.from({ length: OUT_RING }, () => Buffer.alloc(MAX_OUT));
     this.out32 = this.out.map((b) => new Uint32Array(b.buffer, b.byteOffset, MAX_OUT >>> 2));
     if (desc.remote) this.setRemote(desc.remote);
@@ -123,6 +137,7 @@ export class RtpLeg implements MixerLeg, DatagramSink {
     const address = remote ? ipv4ToNumber(remote.address) : -1;
     this.remote = remote && remote.port > 0 && address > 0 ? { ...remote } : undefined;
     this.remoteAddress = this.remote ? address : -1;
+    this.remotePort = this.remote ? this.remote.port : 0;
     this.latchedAddress = -1;
     this.latchedPort = 0;
     this.rtcpPeerAddress = -1;
@@ -213,16 +228,47 @@ export class RtpLeg implements MixerLeg, DatagramSink {
       this.advance();
       return;
     }
-    const index = this.outIndex;
-    const buf = this.out[index]!;
-    this.outIndex = (index + 1) % OUT_RING;
-    writeRtpHeader(buf, this.marker, this.payloadType, this.seq, this.ts, this.ssrc);
-    this.marker = false;
     if (payload !== this.emitSource) {
       this.emitSource = payload;
       this.emitWords = wordsOf(payload.buffer);
       this.emitBase = payload.byteOffset;
     }
+    const size = RTP_HEADER_SIZE + length;
+    const sb = this.sendBuffer;
+    if (sb !== null) {
+      // Zero-copy: the packet is written where the I/O sends it from.
+      const latched = this.state === LegState.Latched;
+      this.counters.packetsOut++;
+      this.counters.bytesOut += size;
+      const at = this.rtp.reserve!(
+        size,
+        latched ? this.latchedAddress : this.remoteAddress,
+        latched ? this.latchedPort : this.remotePort,
+      );
+      if (at >= 0) {
+        const bytes = sb.bytes;
+        writeRtpHeader(bytes, this.marker, this.payloadType, this.seq, this.ts, this.ssrc, at);
+        copyFrame(
+          bytes,
+          sb.words,
+          sb.base,
+          at + RTP_HEADER_SIZE,
+          payload,
+          this.emitWords,
+          this.emitBase,
+          offset,
+          length,
+        );
+      }
+      this.marker = false;
+      this.advance();
+      return;
+    }
+    const index = this.outIndex;
+    const buf = this.out[index]!;
+    this.outIndex = (index + 1) % OUT_RING;
+    writeRtpHeader(buf, this.marker, this.payloadType, this.seq, this.ts, this.ssrc);
+    this.marker = false;
     copyFrame(
       buf,
       this.out32[index]!,
@@ -235,7 +281,7 @@ export class RtpLeg implements MixerLeg, DatagramSink {
       length,
     );
     this.advance();
-    this.send(buf, RTP_HEADER_SIZE + length);
+    this.send(buf, size);
   }
 
   private advance(): void {
@@ -245,7 +291,7 @@ export class RtpLeg implements MixerLeg, DatagramSink {
 
   private send(buf: Buffer, length: number): void {
     const latched = this.state === LegState.Latched;
-    const port = latched ? this.latchedPort : this.remote!.port;
+    const port = latched ? this.latchedPort : this.remotePort;
     const address = latched ? this.latchedAddress : this.remoteAddress;
     this.counters.packetsOut++;
     this.counters.bytesOut += length;

@@ -108,8 +108,8 @@ export function parseRtp(buf: Uint8Array, length: number, view: RtpView, start =
 }
 
 /**
- * Writes a 12-byte header (V=2, no padding, no extension, no CSRC) at `buf[0..12)`; the payload
- * goes at offset 12. Returns the header size.
+ * Writes a 12-byte header (V=2, no padding, no extension, no CSRC) at `buf[at..at+12)` (`at`
+ * defaults to 0); the payload goes at `at + 12`. Returns the header size.
  */
 export function writeRtpHeader(
   buf: Uint8Array,
@@ -118,19 +118,20 @@ export function writeRtpHeader(
   sequence: number,
   timestamp: number,
   ssrc: number,
+  at = 0,
 ): number {
-  buf[0] = RTP_VERSION << 6;
-  buf[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
-  buf[2] = (sequence >> 8) & 0xff;
-  buf[3] = sequence & 0xff;
-  buf[4] = (timestamp >>> 24) & 0xff;
-  buf[5] = (timestamp >>> 16) & 0xff;
-  buf[6] = (timestamp >>> 8) & 0xff;
-  buf[7] = timestamp & 0xff;
-  buf[8] = (ssrc >>> 24) & 0xff;
-  buf[9] = (ssrc >>> 16) & 0xff;
-  buf[10] = (ssrc >>> 8) & 0xff;
-  buf[11] = ssrc & 0xff;
+  buf[at] = RTP_VERSION << 6;
+  buf[at + 1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
+  buf[at + 2] = (sequence >> 8) & 0xff;
+  buf[at + 3] = sequence & 0xff;
+  buf[at + 4] = (timestamp >>> 24) & 0xff;
+  buf[at + 5] = (timestamp >>> 16) & 0xff;
+  buf[at + 6] = (timestamp >>> 8) & 0xff;
+  buf[at + 7] = timestamp & 0xff;
+  buf[at + 8] = (ssrc >>> 24) & 0xff;
+  buf[at + 9] = (ssrc >>> 16) & 0xff;
+  buf[at + 10] = (ssrc >>> 8) & 0xff;
+  buf[at + 11] = ssrc & 0xff;
   return RTP_HEADER_SIZE;
 }
 
