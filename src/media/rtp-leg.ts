@@ -19,7 +19,15 @@ import { checkLegTransition, LegState } from './leg-state.js';
 import type { LegDescription, LegStats, LegUpdate, RemoteAddress } from './media-types.js';
 import type { MixerLeg } from './mixer.js';
 import { ntpFromUnixMs, parseRtcpCompound, RTCP_RR, RTCP_SR, serializeRtcpReport } from './rtcp-packet.js';
-import { parseRtp, RTP_HEADER_SIZE, RtpParse, type RtpView, writeRtpHeader } from './rtp-packet.js';
+import {
+  networkOrderWord,
+  parseRtp,
+  RTP_HEADER_SIZE,
+  RtpParse,
+  type RtpView,
+  writeRtpHeader,
+  writeRtpHeaderWords,
+} from './rtp-packet.js';
 import { RtpReceiveStats } from './rtp-receive-stats.js';
 import type { Direction } from './sdp-audio.js';
 import { FRAME_SAMPLES } from './system-source.js';
@@ -76,6 +84,8 @@ export class RtpLeg implements MixerLeg, DatagramSink {
   private emitBase = 0;
   private outIndex = 0;
   private readonly ssrc: number;
+  /** `networkOrderWord(ssrc)`: the header's last word as stored. */
+  private readonly ssrcWord: number;
   private seq: number;
   private ts: number;
   private marker = true;
@@ -109,6 +119,7 @@ export class RtpLeg implements MixerLeg, DatagramSink {
     this.jb.quietCodes = quietCodeTable(decodeTable(this.codec));
     const rnd = randomBytes(10);
     this.ssrc = rnd.readUInt32BE(0);
+    this.ssrcWord = networkOrderWord(this.ssrc);
     this.seq = rnd.readUInt16BE(4);
     this.ts = rnd.readUInt32BE(6);
     this.sendBuffer = rtp.sendBuffer !== undefined && rtp.reserve !== undefined ? rtp.sendBuffer : null;
@@ -246,11 +257,19 @@ export class RtpLeg implements MixerLeg, DatagramSink {
         latched ? this.latchedPort : this.remotePort,
       );
       if (at >= 0) {
-        const bytes = sb.bytes;
-        writeRtpHeader(bytes, this.marker, this.payloadType, this.seq, this.ts, this.ssrc, at);
+        const words = sb.words;
+        writeRtpHeaderWords(
+          words,
+          (sb.base + at) >>> 2,
+          this.marker,
+          this.payloadType,
+          this.seq,
+          this.ts,
+          this.ssrcWord,
+        );
         copyFrame(
-          bytes,
-          sb.words,
+          sb.bytes,
+          words,
           sb.base,
           at + RTP_HEADER_SIZE,
           payload,

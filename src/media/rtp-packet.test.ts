@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRtp, parseRtp, RtpParse, RtpView, serializeRtp } from './rtp-packet.js';
+import {
+  decodeRtp,
+  networkOrderWord,
+  parseRtp,
+  RtpParse,
+  RtpView,
+  serializeRtp,
+  writeRtpHeader,
+  writeRtpHeaderWords,
+} from './rtp-packet.js';
 
 describe('RTP packet', () => {
   it('round-trips real bytes, including CSRCs, extension and padding', () => {
@@ -56,6 +65,25 @@ describe('RTP packet', () => {
       );
       const st = parseRtp(b, b.length, v);
       if (st === RtpParse.OK) expect(v.payloadOffset + v.payloadLength).toBeLessThanOrEqual(b.length);
+    }
+  });
+});
+
+describe('writeRtpHeaderWords', () => {
+  it('stores the same 12 bytes as writeRtpHeader', () => {
+    const cases: [boolean, number, number, number, number][] = [
+      [true, 0, 0, 0, 0],
+      [false, 8, 0xffff, 0xffffffff, 0xffffffff],
+      [true, 127, 0x1234, 0x89abcdef, 0x80000001],
+      [false, 101, 65535, 160, 0x7fffffff],
+    ];
+    for (const [marker, pt, seq, ts, ssrc] of cases) {
+      const want = new Uint8Array(12);
+      writeRtpHeader(want, marker, pt, seq, ts, ssrc);
+      const mem = new Uint32Array(8);
+      writeRtpHeaderWords(mem, 2, marker, pt, seq, ts, networkOrderWord(ssrc));
+      expect([...new Uint8Array(mem.buffer, 8, 12)]).toEqual([...want]);
+      expect(new Uint8Array(mem.buffer, 0, 8).every((b) => b === 0)).toBe(true);
     }
   });
 });

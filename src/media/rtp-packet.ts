@@ -108,8 +108,8 @@ export function parseRtp(buf: Uint8Array, length: number, view: RtpView, start =
 }
 
 /**
- * Writes a 12-byte header (V=2, no padding, no extension, no CSRC) at `buf[at..at+12)` (`at`
- * defaults to 0); the payload goes at `at + 12`. Returns the header size.
+ * Writes a 12-byte header (V=2, no padding, no extension, no CSRC) at `buf[0..12)`; the payload
+ * goes at offset 12. Returns the header size.
  */
 export function writeRtpHeader(
   buf: Uint8Array,
@@ -118,21 +118,49 @@ export function writeRtpHeader(
   sequence: number,
   timestamp: number,
   ssrc: number,
-  at = 0,
 ): number {
-  buf[at] = RTP_VERSION << 6;
-  buf[at + 1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
-  buf[at + 2] = (sequence >> 8) & 0xff;
-  buf[at + 3] = sequence & 0xff;
-  buf[at + 4] = (timestamp >>> 24) & 0xff;
-  buf[at + 5] = (timestamp >>> 16) & 0xff;
-  buf[at + 6] = (timestamp >>> 8) & 0xff;
-  buf[at + 7] = timestamp & 0xff;
-  buf[at + 8] = (ssrc >>> 24) & 0xff;
-  buf[at + 9] = (ssrc >>> 16) & 0xff;
-  buf[at + 10] = (ssrc >>> 8) & 0xff;
-  buf[at + 11] = ssrc & 0xff;
+  buf[0] = RTP_VERSION << 6;
+  buf[1] = (marker ? 0x80 : 0) | (payloadType & 0x7f);
+  buf[2] = (sequence >> 8) & 0xff;
+  buf[3] = sequence & 0xff;
+  buf[4] = (timestamp >>> 24) & 0xff;
+  buf[5] = (timestamp >>> 16) & 0xff;
+  buf[6] = (timestamp >>> 8) & 0xff;
+  buf[7] = timestamp & 0xff;
+  buf[8] = (ssrc >>> 24) & 0xff;
+  buf[9] = (ssrc >>> 16) & 0xff;
+  buf[10] = (ssrc >>> 8) & 0xff;
+  buf[11] = ssrc & 0xff;
   return RTP_HEADER_SIZE;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** The 32-bit word (for a `Uint32Array` store) whose bytes in memory are `v` in network order. */
+export function networkOrderWord(v: number): number {
+  return LITTLE_ENDIAN
+    ? ((v >>> 24) | ((v >>> 8) & 0xff00) | ((v << 8) & 0xff0000) | (v << 24)) >>> 0
+    : v >>> 0;
+}
+
+/**
+ * `writeRtpHeader` as three 32-bit stores into `words[w … w + 3)` (the header starts at byte
+ * `4 × w` of the words' memory). `ssrcWord` is `networkOrderWord(ssrc)`, computed once per stream.
+ */
+export function writeRtpHeaderWords(
+  words: Uint32Array,
+  w: number,
+  marker: boolean,
+  payloadType: number,
+  sequence: number,
+  timestamp: number,
+  ssrcWord: number,
+): void {
+  words[w] = networkOrderWord(
+    (RTP_VERSION << 30) | (marker ? 0x800000 : 0) | ((payloadType & 0x7f) << 16) | (sequence & 0xffff),
+  );
+  words[w + 1] = networkOrderWord(timestamp);
+  words[w + 2] = ssrcWord;
 }
 
 /** A complete RTP packet as plain data, for tests and tools (allocates; not for hot paths). */
