@@ -830,6 +830,9 @@ static int rx_reap(rxring_t *r, uint32_t *meta, int max) {
     const struct io_uring_cqe *c = &r->cqes[head & *r->cq_mask];
     if (c->user_data == RX_CANCEL_TAG) continue;
     uint32_t token = (uint32_t)c->user_data;
+    /* A completion reports at most two entries (its datagram, then its end): take it only whole. */
+    int entries = ((c->flags & IORING_CQE_F_BUFFER) ? 1 : 0) + ((c->flags & IORING_CQE_F_MORE) ? 0 : 1);
+    if (n + entries > max) break;
     if (c->flags & IORING_CQE_F_BUFFER) {
       unsigned bid = c->flags >> IORING_CQE_BUFFER_SHIFT;
       r->pending++;
@@ -851,7 +854,6 @@ static int rx_reap(rxring_t *r, uint32_t *meta, int max) {
       }
     }
     if (!(c->flags & IORING_CQE_F_MORE)) {
-      if (n == max) break; /* no room to report it: leave this completion for the next call */
       uint32_t *m = meta + (size_t)n * RX_WORDS;
       m[0] = token;
       m[1] = 0;
@@ -1049,7 +1051,8 @@ static napi_value rx_cancel_js(napi_env env, napi_callback_info info) {
  * rxDrain(ring, meta, max): gives back the last drain's buffers, runs the arrivals' task work (one
  * io_uring_enter) and reports up to `max` entries: meta[6i …] = token, offset, length, address,
  * port, flags as drain() — or, with FLAG_ENDED, the end of that token's receive (length = errno).
- * Completions beyond `max` wait for the next call. Returns the count, or -errno.
+ * Completions beyond `max` wait for the next call (one needing two entries, its datagram and its
+ * end, is taken only whole: `max` ≥ 2 always makes progress). Returns the count, or -errno.
  */
 static napi_value rx_drain(napi_env env, napi_callback_info info) {
   ARGS(3);

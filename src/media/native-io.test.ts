@@ -344,6 +344,16 @@ describe('the receive ring (multishot RECVMSG into provided slots)', () => {
     expect(n.drain()).toBe(5);
     expect(sink.got.map((g) => [...g.bytes])).toEqual([[1], [], [2], [], [3]]);
     expect(n.counters.rxRearms).toBe(2);
+    // The same with 2 entries per call: an empty datagram's completion (datagram + end: two
+    // entries) never straddles two calls, and nothing is delivered twice.
+    const small = io({ rxSlots: 2, maxRounds: 4 });
+    const s2 = small.bind('127.0.0.1', 0)!;
+    const sink2 = collector();
+    s2.setSink(sink2);
+    await sendAll(c, s2.port, [Buffer.from([1]), empty, Buffer.from([2]), empty, Buffer.from([3])]);
+    for (let d = 0; d < 10 && sink2.got.length < 5; d++) small.drain();
+    expect(sink2.got.map((g) => [...g.bytes])).toEqual([[1], [], [2], [], [3]]);
+    expect(small.drain()).toBe(0);
   });
 
   it('datagrams still queued for a closed socket never reach the socket bound after it', async () => {

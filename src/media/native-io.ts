@@ -122,7 +122,7 @@ export class NativeIo {
     private readonly addon: UdpBatchAddon,
     opts: NativeIoOptions = {},
   ) {
-    this.rxSlots = opts.rxSlots ?? 4096;
+    this.rxSlots = Math.max(2, opts.rxSlots ?? 4096); // a receive-ring entry may need two
     this.slotSize = opts.slotSize ?? 512;
     this.txSlots = opts.txSlots ?? 4096;
     this.maxRounds = opts.maxRounds ?? 2;
@@ -285,7 +285,7 @@ export class NativeIo {
     let extra = 0;
     // The same bound as the epoll path: at most maxRounds × rxSlots entries per drain.
     let budget = this.maxRounds * this.rxSlots;
-    while (budget > 0) {
+    while (budget >= 2) {
       const ask = Math.min(budget, this.rxSlots);
       const n = this.addon.rxDrain!(ring, this.rxMeta, ask);
       if (n < 0) {
@@ -316,8 +316,9 @@ export class NativeIo {
       total += datagrams;
       budget -= n;
       const rearmed = this.rearmEnded(ring);
-      if (n === ask) {
-        if (budget === 0) this.counters.overloadedDrains++;
+      // Full (to within one entry: a completion needing two is left whole for the next call).
+      if (n >= ask - 1) {
+        if (budget < 2) this.counters.overloadedDrains++;
       } else if (!rearmed || ++extra > MAX_REARM_ROUNDS) break;
     }
     this.counters.drains++;
