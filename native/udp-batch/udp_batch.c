@@ -119,6 +119,11 @@ static napi_value bind_udp(napi_env env, napi_callback_info info) {
   if (inet_pton(AF_INET, host, &sin.sin_addr) != 1) return int_value(env, -EINVAL);
   int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return int_value(env, -errno);
+  /* DF set and the path MTU not enforced (our datagrams are ≤ 512 bytes): the kernel then gives an
+   * unfragmentable datagram IP ID 0 (RFC 6864) instead of hashing a shared ID table per packet
+   * (__ip_select_ident: ~3 % of the worker at 1,000 monitored calls). Best effort. */
+  int pmtu = IP_PMTUDISC_PROBE;
+  setsockopt(fd, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof pmtu);
   if (bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) {
     int e = errno;
     close(fd);
