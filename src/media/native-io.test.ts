@@ -386,7 +386,8 @@ describe('the receive ring (multishot RECVMSG into provided slots)', () => {
         return -5;
       },
     };
-    const n = io({}, failing);
+    const whys: string[] = [];
+    const n = io({ onFallback: (why) => whys.push(why) }, failing);
     const sock = n.bind('127.0.0.1', 0)!;
     const sink = collector();
     sock.setSink(sink);
@@ -394,6 +395,7 @@ describe('the receive ring (multishot RECVMSG into provided slots)', () => {
     n.drain();
     expect(n.dump()).toMatchObject({ rx: 'epoll', uringFailures: 1 });
     expect(String(n.dump().rxRingUnavailable)).toContain('errno 5');
+    expect(whys).toEqual(['receive ring failed (errno 5): receives found by epoll from now on']);
     const c = await client();
     await sendAll(c, sock.port, [Buffer.from([4, 2])]);
     expect(n.drain()).toBe(1);

@@ -67,6 +67,8 @@ export interface NativeIoOptions {
    * recvmmsg).
    */
   rxRing?: boolean;
+  /** Told when a ring fails at run time and the path falls back (the worker logs it). */
+  onFallback?: (why: string) => void;
 }
 
 export class NativeIo {
@@ -79,6 +81,7 @@ export class NativeIo {
   private readonly slotSize: number;
   private readonly txSlots: number;
   private readonly maxRounds: number;
+  private readonly onFallback: ((why: string) => void) | undefined;
   private txCount = 0;
   private txUsed = 0;
   private readonly sinks: Array<DatagramSink | undefined> = [];
@@ -126,6 +129,7 @@ export class NativeIo {
     this.slotSize = opts.slotSize ?? 512;
     this.txSlots = opts.txSlots ?? 4096;
     this.maxRounds = opts.maxRounds ?? 2;
+    this.onFallback = opts.onFallback;
     const epfd = addon.pollerOpen();
     if (epfd < 0) throw mediaError('MEDIA_WORKER_FAILED', `udp-batch: epoll_create1 failed (errno ${-epfd})`);
     this.epfd = epfd;
@@ -180,6 +184,7 @@ export class NativeIo {
     this.rxRing = undefined;
     this.rxRingUnavailable = why;
     this.counters.uringFailures++;
+    this.onFallback?.(`${why}: receives found by epoll from now on`);
     // Each receive is cancelled before its socket joins the epoll set (an armed one would go on taking
     // datagrams into the old ring); closing the ring alone cancels them only later, asynchronously.
     for (const fd of this.open.values()) this.addon.rxCancel!(ring, fd);
@@ -201,6 +206,7 @@ export class NativeIo {
     this.ring = undefined;
     (this as { uringUnavailable: string | undefined }).uringUnavailable = 'ring broken (fell back)';
     this.counters.uringFailures++;
+    this.onFallback?.('io_uring broken: batched recvmmsg/sendmmsg from now on');
   }
 
   /** Binds host:port (0: any); undefined if taken (or on any bind error). */
