@@ -29,8 +29,13 @@ const STEPS = (process.env.STEPS ?? '100,200,300,500,750,1000,1500,2000')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
-/** `native` (io_uring when available), `native-syscalls` (recvmmsg/sendmmsg, EARSHOT_MEDIA_URING=0), `dgram`. */
-type IoMode = 'native' | 'native-syscalls' | 'dgram';
+/**
+ * `native` (io_uring with the receive ring when available), `native-epoll` (io_uring, receives found
+ * by epoll: EARSHOT_MEDIA_URING_RX=epoll), `native-syscalls` (recvmmsg/sendmmsg,
+ * EARSHOT_MEDIA_URING=0), `dgram`. A mode may repeat (`IO=native,native-epoll,native,native-epoll`):
+ * alternating runs in one process are the fairest comparison on a shared machine.
+ */
+type IoMode = 'native' | 'native-epoll' | 'native-syscalls' | 'dgram';
 const IO = (process.env.IO ?? 'native,dgram').split(',') as IoMode[];
 /** Call counts of the fixed scenarios (two-leg, then monitored). */
 const CALLS = (process.env.CALLS ?? '500,1000')
@@ -233,16 +238,25 @@ async function scenario(calls: number, supervisor: boolean, io: IoMode) {
   // The worker copies process.env when it starts.
   if (io === 'native-syscalls') process.env.EARSHOT_MEDIA_URING = '0';
   else delete process.env.EARSHOT_MEDIA_URING;
+  if (io === 'native-epoll') process.env.EARSHOT_MEDIA_URING_RX = 'epoll';
+  else delete process.env.EARSHOT_MEDIA_URING_RX;
   const engine = await MediaEngine.start({
     host: '127.0.0.1',
     portRange: [base, base + span],
     workers: 1,
     io: io === 'dgram' ? 'dgram' : 'native',
   });
-  const worker0 = ((await engine.dump()) as { workers: Array<{ io: string; native?: { engine: string } }> })
-    .workers[0]!;
+  const worker0 = (
+    (await engine.dump()) as { workers: Array<{ io: string; native?: { engine: string; rx: string } }> }
+  ).workers[0]!;
   const actualIo =
-    worker0.io === 'native' && worker0.native?.engine === 'syscalls' ? 'native-syscalls' : worker0.io;
+    worker0.io !== 'native'
+      ? worker0.io
+      : worker0.native?.engine === 'syscalls'
+        ? 'native-syscalls'
+        : worker0.native?.rx === 'epoll'
+          ? 'native-epoll'
+          : 'native';
   if (actualIo !== io)
     throw new Error(
       `asked for ${io} I/O, the worker runs ${actualIo} (build: node scripts/build-native.mjs)`,

@@ -69,8 +69,21 @@ export class MediaWorkerRuntime implements LegHost {
     addon?: UdpBatchAddon,
     nativeOptions?: NativeIoOptions,
   ) {
-    const native = addon ? new NativeIo(addon, nativeOptions) : undefined;
+    const native = addon
+      ? new NativeIo(addon, {
+          ...nativeOptions,
+          onFallback: (why) => log('warn', 'media I/O fell back', { why }),
+        })
+      : undefined;
     this.native = native;
+    if (native) {
+      const d = native.dump();
+      const why = [d.uringUnavailable, d.rxRingUnavailable].filter(
+        (w) => w !== undefined && w !== 'disabled',
+      );
+      if (why.length > 0)
+        log('info', 'media I/O without io_uring features', { engine: d.engine, rx: d.rx, why });
+    }
     this.ports = new PortAllocator(
       init.host,
       init.portRange,

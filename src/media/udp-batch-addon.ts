@@ -13,6 +13,14 @@ export const RX_WORDS = 6;
 export const TX_WORDS = 5;
 /** Drain meta flag: the datagram was longer than a slot (its length is then the slot size). */
 export const FLAG_TRUNCATED = 1;
+/**
+ * Receive-ring meta flag: not a datagram but the end of that token's multishot receive (buffers ran
+ * out under overload, an error such as a queued ICMP error, or cancelled at close); the length word
+ * is then the errno.
+ */
+export const FLAG_ENDED = 2;
+/** Bytes before the payload in a receive-ring slot (the kernel's recvmsg header and the source address). */
+export const RX_RING_HEADER = 32;
 
 export interface UdpBatchAddon {
   /** A new epoll instance (one per worker): fd, or -errno. */
@@ -46,7 +54,31 @@ export interface UdpBatchAddon {
   uringSend?(ring: UringHandle, tx: Uint8Array, meta: Uint32Array, count: number): number;
   /** Bit 0 (`URING_SEND_WITH_ADDRESS`): sends go out as IORING_OP_SEND with a destination, else SENDMSG. */
   uringFeatures?(ring: UringHandle): number;
+  /** Puts a socket bound with epfd -1 into a poller (the receive ring's fallback): 0 or -errno. */
+  pollAdd?(epfd: number, fd: number, token: number): number;
+  /**
+   * The receive ring (multishot RECVMSG over provided buffers, Linux ≥ 6.0): `slots` slots
+   * (a power of two) of `slotSize` bytes of `rx` become the kernel's buffers. A ring, or -errno.
+   */
+  rxOpen?(rx: Uint8Array, slotSize: number, slots: number): RxRingHandle | number;
+  /**
+   * Arms one multishot receive on each of `count` sockets, `pairs[2i]` = fd and `pairs[2i + 1]` =
+   * the token its entries carry, in as few system calls as the ring allows: 0 or -errno.
+   */
+  rxArm?(ring: RxRingHandle, pairs: Int32Array, count: number): number;
+  /** Cancels the socket's receive; call before closing the fd (the port is then free at close). */
+  rxCancel?(ring: RxRingHandle, fd: number): number;
+  /**
+   * Gives back the last call's slots, then reports up to `max` entries in `meta` (as `drain`, or
+   * `FLAG_ENDED` entries): count, or -errno.
+   */
+  rxDrain?(ring: RxRingHandle, meta: Uint32Array, max: number): number;
+  /** Closes the ring (idempotent). */
+  rxClose?(ring: RxRingHandle): number;
 }
+
+/** A receive ring owned by the addon (freed when garbage-collected). */
+export type RxRingHandle = object & { readonly __rxRing: unique symbol };
 
 /** An io_uring instance owned by the addon (freed when garbage-collected). */
 export type UringHandle = object & { readonly __uring: unique symbol };
