@@ -503,6 +503,29 @@ describe('the receive ring (multishot RECVMSG into provided slots)', () => {
     expect(small.drain()).toBe(0);
   });
 
+  it('a flood of empty datagrams buys a bounded amount of work per drain and never delays another socket', async () => {
+    const n = io();
+    const flooded = n.bind('127.0.0.1', 0)!;
+    const other = n.bind('127.0.0.1', 0)!;
+    const floodSink = collector();
+    const otherSink = collector();
+    flooded.setSink(floodSink);
+    other.setSink(otherSink);
+    const c = await client();
+    const empty = Buffer.alloc(0);
+    await sendAll(c, flooded.port, [...Array.from({ length: 100 }, () => empty), Buffer.from([9])]);
+    await sendAll(c, other.port, [Buffer.from([7])]);
+    // Each empty datagram ends the flooded socket's receive: one re-arm (and one more call) each, at
+    // most 32 extra calls per drain, so this drain stops early; the other socket is read in full.
+    const first = n.drain();
+    expect(first).toBeLessThan(101);
+    expect(otherSink.got.map((g) => [...g.bytes])).toEqual([[7]]);
+    for (let d = 0; d < 10 && floodSink.got.length < 101; d++) n.drain();
+    expect(floodSink.got.length).toBe(101);
+    expect([...floodSink.got[100]!.bytes]).toEqual([9]);
+    expect(n.counters.rxRearms).toBe(100);
+  });
+
   it('datagrams still queued for a closed socket never reach the socket bound after it', async () => {
     const n = io();
     const old = n.bind('127.0.0.1', 0)!;
