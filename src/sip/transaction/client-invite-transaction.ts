@@ -108,11 +108,8 @@ export class ClientInviteTransaction extends Transaction<ClientInviteState> {
    * (SIP_UA_CLOSED), like Timer B/F would report it: otherwise whoever awaits the request (an
    * outgoing call, a REGISTER) would wait forever.
    */
-  override terminate(): void {
-    const waiting = this.state === S.Calling || this.state === S.Proceeding;
-    super.terminate();
-    if (waiting)
-      this.user.onFailure(sipError('SIP_UA_CLOSED', 'the user agent closed before a final response'));
+  protected override waitingUser(): ClientTransactionUser | undefined {
+    return this.state === S.Calling || this.state === S.Proceeding ? this.user : undefined;
   }
 
   receiveResponse(response: SipResponse): void {

@@ -120,11 +120,8 @@ export class ClientNonInviteTransaction extends Transaction<ClientNonInviteState
    * (SIP_UA_CLOSED), like Timer B/F would report it: otherwise whoever awaits the request (an
    * outgoing call, a REGISTER) would wait forever.
    */
-  override terminate(): void {
-    const waiting = this.state === S.Trying || this.state === S.Proceeding;
-    super.terminate();
-    if (waiting)
-      this.user.onFailure(sipError('SIP_UA_CLOSED', 'the user agent closed before a final response'));
+  protected override waitingUser(): ClientTransactionUser | undefined {
+    return this.state === S.Trying || this.state === S.Proceeding ? this.user : undefined;
   }
 
   receiveResponse(response: SipResponse): void {

@@ -108,9 +108,20 @@ export abstract class Transaction<S extends string> {
 
   protected abstract onTerminated(): void;
 
-  /** Ends the transaction now (UA shutdown). */
+  /**
+   * Ends the transaction now (UA shutdown). A client transaction whose TU still waits for a final
+   * response (`waitingUser`) tells it `SIP_UA_CLOSED`, so an outgoing request is never awaited forever.
+   */
   terminate(): void {
-    if (this.current !== this.terminatedState) this.transition(this.terminatedState);
+    if (this.current === this.terminatedState) return;
+    const waiting = this.waitingUser();
+    this.transition(this.terminatedState);
+    waiting?.onFailure(sipError('SIP_UA_CLOSED', 'the user agent closed before a final response'));
+  }
+
+  /** The TU still waiting for a final response in the current state (client transactions), if any. */
+  protected waitingUser(): { onFailure(err: Error): void } | undefined {
+    return undefined;
   }
 
   dump(): Record<string, unknown> {
