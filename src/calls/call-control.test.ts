@@ -24,6 +24,8 @@ let store: Store;
 let clock: FakeClock;
 let invites: Invite[];
 let mediaLegs: Set<string>;
+/** While set, the media engine's createLeg waits for it (a leg still being allocated). */
+let allocating: Promise<void> | undefined;
 let calls: CallControl;
 let services: AppServices;
 let orgId: string;
@@ -35,6 +37,7 @@ beforeEach(async () => {
   clock = new FakeClock();
   invites = [];
   mediaLegs = new Set();
+  allocating = undefined;
   const sip = (u: string) => ({ kind: 'sip' as const, sipUser: u, sipPassword: 'x' });
   ({ orgId } = await applyProvisioning(
     store.db,
@@ -82,6 +85,7 @@ beforeEach(async () => {
     },
     media: {
       createLeg: async (d) => {
+        if (allocating) await allocating;
         mediaLegs.add(d.id);
         port += 2;
         return { port };
@@ -192,5 +196,46 @@ describe('CallControl on fake time', () => {
     expect(calls.dump().legs).toEqual([]);
     expect(mediaLegs.size).toBe(0);
     expect(clock.pending, 'no timer left armed').toBe(0);
+  });
+
+  it('the conversation ending while a supervisor leg’s media is still being allocated leaves nothing allocated', async () => {
+    await onQueue('alice');
+    const queue = await findQueueByNumber(store.db, '5000');
+    const view = await services.conversations.startInbound(orgId, queue!.id, { name: 'Carol' });
+    await settle();
+    const rec = services.conversations.record(orgId, view.id)!;
+    const agent = rec.participants.find((p) => p.purpose === 'agent')!;
+    await services.conversations.apply(orgId, view.id, { type: 'answer', participantId: agent.id });
+    const rita = await findUserByUsername(store.db, 'rita');
+    await setPresence(store.db, orgId, rita!.id, 'AVAILABLE');
+    let allocated!: () => void;
+    allocating = new Promise<void>((r) => {
+      allocated = r;
+    });
+    const started = await services.supervision.start(
+      {
+        userId: rita!.id,
+        orgId,
+        username: 'rita',
+        permissions: ['conversation:call:monitor'],
+        sourceAddress: '127.0.0.1',
+      } as never,
+      view.id,
+      agent.id,
+      'monitor',
+    );
+    await settle();
+    // The engine is still allocating the supervisor's media when the conversation ends (the
+    // customer hangs up): the leg is released before it has media.
+    expect(calls.dump().legs.map((l) => l.participantId)).toContain(started.participantId);
+    await services.conversations.apply(orgId, view.id, { type: 'conversation.end' });
+    await settle();
+    allocated();
+    allocating = undefined;
+    await settle();
+    await calls.idle();
+    expect(invites.some((i) => i.target === 'sip:155@127.0.0.1:5080'), 'no call placed').toBe(false);
+    expect(calls.dump().legs).toEqual([]);
+    expect([...mediaLegs], 'the media allocated after the release is freed').toEqual([]);
   });
 });

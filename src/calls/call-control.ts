@@ -376,14 +376,18 @@ export class CallControl implements CallSideEffects {
 
   private async release(leg: CallLeg, why: string): Promise<void> {
     if (this.legs.get(leg.participantId) === leg) this.legs.delete(leg.participantId);
-    if (leg.ended) return;
-    const was = leg.state;
-    leg.transition(LegState.Ended);
-    this.log.debug({ participantId: leg.participantId, was, why }, 'releasing leg');
-    // RFC 3261 §15: "the caller's UA MAY send a BYE for either confirmed or early dialogs, and the
-    // callee's UA MAY send a BYE on confirmed dialogs"; before a final response the caller cancels (§9.1).
-    if (was === LegState.Inviting || was === LegState.Ringing) leg.abort.abort();
-    else await leg.dialog?.bye().catch(() => undefined);
+    if (!leg.ended) {
+      const was = leg.state;
+      leg.transition(LegState.Ended);
+      this.log.debug({ participantId: leg.participantId, was, why }, 'releasing leg');
+      // RFC 3261 §15: "the caller's UA MAY send a BYE for either confirmed or early dialogs, and the
+      // callee's UA MAY send a BYE on confirmed dialogs"; before a final response the caller cancels (§9.1).
+      if (was === LegState.Inviting || was === LegState.Ringing) leg.abort.abort();
+      else await leg.dialog?.bye().catch(() => undefined);
+    }
+    // Also for a leg already ended: a release that raced the leg's set-up (an API call racing a
+    // hang-up) ran while the engine was still allocating its media or its browser endpoint, and the
+    // placement's own release afterwards is the one that finds them.
     if (leg.mediaLeg) {
       leg.mediaLeg = false;
       await this.o.media.closeLeg(leg.participantId).catch(() => undefined);
