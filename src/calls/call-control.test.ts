@@ -234,7 +234,10 @@ describe('CallControl on fake time', () => {
     allocating = undefined;
     await settle();
     await calls.idle();
-    expect(invites.some((i) => i.target === 'sip:155@127.0.0.1:5080'), 'no call placed').toBe(false);
+    expect(
+      invites.some((i) => i.target === 'sip:155@127.0.0.1:5080'),
+      'no call placed',
+    ).toBe(false);
     expect(calls.dump().legs).toEqual([]);
     expect([...mediaLegs], 'the media allocated after the release is freed').toEqual([]);
   });
