@@ -366,31 +366,16 @@ export class NativeIo {
 
   /** @internal (NativeLegSocket) Copies the datagram into the send buffer; sent by `flush()`. */
   queue(fd: number, buf: Buffer, length: number, address: number, port: number): void {
-    if (this.closed) return;
     if (length > buf.length) length = buf.length;
-    if (length > this.tx.length) {
-      this.counters.sendRefused++;
-      return;
-    }
     // A leg's packet buffer is small (≤ 332 bytes) and only its first `length` bytes are the
     // packet: copying the whole buffer with TypedArray#set is a plain memmove with no view object
     // (`buf.copy(tx, off, 0, length)` builds a Uint8Array view per call when length < buf.length);
     // the bytes past `length` are overwritten by the next packet.
     const whole = buf.length <= WHOLE_COPY_MAX;
-    const room = whole && buf.length > length ? buf.length : length;
-    if (this.txCount === this.txSlots || this.txUsed + room > this.tx.length) this.flush();
-    const off = this.txUsed;
+    const off = this.reserve(fd, length, address, port, whole ? buf.length : length);
+    if (off < 0) return;
     if (whole) this.tx.set(buf, off);
     else buf.copy(this.tx, off, 0, length);
-    const m = this.txCount * TX_WORDS;
-    const meta = this.txMeta;
-    meta[m] = fd;
-    meta[m + 1] = off;
-    meta[m + 2] = length;
-    meta[m + 3] = address;
-    meta[m + 4] = port;
-    this.txCount++;
-    this.txUsed += length;
   }
 
   /**
@@ -418,15 +403,16 @@ export class NativeIo {
    * @internal (NativeLegSocket) Queues a datagram of `length` bytes that the caller writes into
    * `sendBuffer` at the returned offset (4-byte aligned) right away; -1 if closed or too long.
    * When the buffer or the slots are full it flushes first, so the offset is in the emptied buffer.
+   * `room` (≥ length): bytes the caller writes there (`queue` copies a whole packet buffer).
    */
-  reserve(fd: number, length: number, address: number, port: number): number {
+  reserve(fd: number, length: number, address: number, port: number, room = length): number {
     if (this.closed) return -1;
     if (length > this.tx.length) {
       this.counters.sendRefused++;
       return -1;
     }
     let off = (this.txUsed + 3) & ~3;
-    if (this.txCount === this.txSlots || off + length > this.tx.length) {
+    if (this.txCount === this.txSlots || off + room > this.tx.length) {
       this.flush();
       off = 0;
     }
