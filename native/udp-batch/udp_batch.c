@@ -322,13 +322,10 @@ static napi_value send_batch(napi_env env, napi_callback_info info) {
 /* io_uring rounds per drain (one RECVMSG per readable socket each) before recvmmsg takes over. */
 #define URING_ROUNDS 3
 
+/* An io_uring instance's fd and its mapped submission and completion rings (both rings below). */
 typedef struct {
   int fd;
-  int broken;
-  /* IORING_OP_SEND takes the destination in addr2/addr_len (Linux ≥ 6.10 … probed at open):
-   * no msghdr/iovec to copy in per packet, ~15 % less kernel time per send here. */
-  int sendto;
-  unsigned entries;
+  unsigned sq_entries, cq_entries;
   unsigned *sq_tail, *sq_mask, *cq_head, *cq_tail, *cq_mask;
   struct io_uring_sqe *sqes;
   struct io_uring_cqe *cqes;
@@ -336,7 +333,66 @@ typedef struct {
   size_t ring_len;
   void *sqe_ptr;
   size_t sqe_len;
-  /* Per-operation scratch, `entries` each. */
+} ring_map_t;
+
+/* Maps the rings of io_uring `fd` (set up with `p`) into m, which takes the fd. 0 or an errno. */
+static int ring_map(ring_map_t *m, int fd, const struct io_uring_params *p) {
+  m->fd = fd;
+  if (!(p->features & IORING_FEAT_SINGLE_MMAP) || !(p->features & IORING_FEAT_NODROP)) return ENOSYS;
+  m->sq_entries = p->sq_entries;
+  m->cq_entries = p->cq_entries;
+  size_t sqLen = p->sq_off.array + p->sq_entries * sizeof(unsigned);
+  size_t cqLen = p->cq_off.cqes + p->cq_entries * sizeof(struct io_uring_cqe);
+  m->ring_len = sqLen > cqLen ? sqLen : cqLen;
+  m->ring_ptr = mmap(NULL, m->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+  if (m->ring_ptr == MAP_FAILED) {
+    m->ring_ptr = NULL;
+    return errno;
+  }
+  m->sqe_len = p->sq_entries * sizeof(struct io_uring_sqe);
+  m->sqe_ptr = mmap(NULL, m->sqe_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+  if (m->sqe_ptr == MAP_FAILED) {
+    m->sqe_ptr = NULL;
+    return errno;
+  }
+  uint8_t *base = m->ring_ptr;
+  m->sq_tail = (unsigned *)(base + p->sq_off.tail);
+  m->sq_mask = (unsigned *)(base + p->sq_off.ring_mask);
+  unsigned *array = (unsigned *)(base + p->sq_off.array);
+  for (unsigned i = 0; i < p->sq_entries; i++) array[i] = i;
+  m->cq_head = (unsigned *)(base + p->cq_off.head);
+  m->cq_tail = (unsigned *)(base + p->cq_off.tail);
+  m->cq_mask = (unsigned *)(base + p->cq_off.ring_mask);
+  m->cqes = (struct io_uring_cqe *)(base + p->cq_off.cqes);
+  m->sqes = m->sqe_ptr;
+  return 0;
+}
+
+/* Unmaps the rings and closes the fd (idempotent; the kernel cancels whatever is in flight). */
+static void ring_unmap(ring_map_t *m) {
+  if (m->sqe_ptr) munmap(m->sqe_ptr, m->sqe_len);
+  if (m->ring_ptr) munmap(m->ring_ptr, m->ring_len);
+  if (m->fd >= 0) close(m->fd);
+  m->sqe_ptr = m->ring_ptr = NULL;
+  m->fd = -1;
+}
+
+/* The next submission entry, zeroed and already counted in the tail (submitted by the next enter). */
+static struct io_uring_sqe *ring_sqe(ring_map_t *m) {
+  unsigned tail = *m->sq_tail;
+  struct io_uring_sqe *sqe = &m->sqes[tail & *m->sq_mask];
+  memset(sqe, 0, sizeof *sqe);
+  __atomic_store_n(m->sq_tail, tail + 1, __ATOMIC_RELEASE);
+  return sqe;
+}
+
+typedef struct {
+  ring_map_t m;
+  int broken;
+  /* IORING_OP_SEND takes the destination in addr2/addr_len (Linux ≥ 6.10 … probed at open):
+   * no msghdr/iovec to copy in per packet, ~15 % less kernel time per send here. */
+  int sendto;
+  /* Per-operation scratch, `m.sq_entries` each. */
   struct msghdr *hdr;
   struct iovec *iov;
   struct sockaddr_in *addr;
@@ -345,9 +401,7 @@ typedef struct {
 } uring_t;
 
 static void uring_free(uring_t *r) {
-  if (r->sqe_ptr) munmap(r->sqe_ptr, r->sqe_len);
-  if (r->ring_ptr) munmap(r->ring_ptr, r->ring_len);
-  if (r->fd >= 0) close(r->fd);
+  ring_unmap(&r->m);
   free(r->hdr);
   free(r->iov);
   free(r->addr);
@@ -366,7 +420,7 @@ static void uring_finalize(napi_env env, void *data, void *hint) {
 static uring_t *uring_create(unsigned entries) {
   uring_t *r = calloc(1, sizeof *r);
   if (!r) return NULL;
-  r->fd = -1;
+  r->m.fd = -1;
   struct io_uring_params p;
   /* Newest flags first; older kernels refuse some (EINVAL): retry with fewer. */
   const unsigned flagSets[] = {
@@ -387,49 +441,18 @@ static uring_t *uring_create(unsigned entries) {
     errno = err;
     return NULL;
   }
-  r->fd = fd;
-  if (!(p.features & IORING_FEAT_SINGLE_MMAP) || !(p.features & IORING_FEAT_EXT_ARG) ||
-      !(p.features & IORING_FEAT_NODROP)) {
-    uring_free(r);
-    errno = ENOSYS;
-    return NULL;
-  }
-  r->entries = p.sq_entries;
-  size_t sqLen = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-  size_t cqLen = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-  r->ring_len = sqLen > cqLen ? sqLen : cqLen;
-  r->ring_ptr = mmap(NULL, r->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
-  if (r->ring_ptr == MAP_FAILED) {
-    err = errno;
-    r->ring_ptr = NULL;
+  err = ring_map(&r->m, fd, &p);
+  if (!err && !(p.features & IORING_FEAT_EXT_ARG)) err = ENOSYS;
+  if (err) {
     uring_free(r);
     errno = err;
     return NULL;
   }
-  r->sqe_len = p.sq_entries * sizeof(struct io_uring_sqe);
-  r->sqe_ptr = mmap(NULL, r->sqe_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-  if (r->sqe_ptr == MAP_FAILED) {
-    err = errno;
-    r->sqe_ptr = NULL;
-    uring_free(r);
-    errno = err;
-    return NULL;
-  }
-  uint8_t *base = r->ring_ptr;
-  r->sq_tail = (unsigned *)(base + p.sq_off.tail);
-  r->sq_mask = (unsigned *)(base + p.sq_off.ring_mask);
-  unsigned *array = (unsigned *)(base + p.sq_off.array);
-  for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
-  r->cq_head = (unsigned *)(base + p.cq_off.head);
-  r->cq_tail = (unsigned *)(base + p.cq_off.tail);
-  r->cq_mask = (unsigned *)(base + p.cq_off.ring_mask);
-  r->cqes = (struct io_uring_cqe *)(base + p.cq_off.cqes);
-  r->sqes = r->sqe_ptr;
-  r->hdr = calloc(r->entries, sizeof *r->hdr);
-  r->iov = calloc(r->entries, sizeof *r->iov);
-  r->addr = calloc(r->entries, sizeof *r->addr);
-  r->events = calloc(r->entries, sizeof *r->events);
-  r->res = calloc(r->entries, sizeof *r->res);
+  r->hdr = calloc(r->m.sq_entries, sizeof *r->hdr);
+  r->iov = calloc(r->m.sq_entries, sizeof *r->iov);
+  r->addr = calloc(r->m.sq_entries, sizeof *r->addr);
+  r->events = calloc(r->m.sq_entries, sizeof *r->events);
+  r->res = calloc(r->m.sq_entries, sizeof *r->res);
   if (!r->hdr || !r->iov || !r->addr || !r->events || !r->res) {
     uring_free(r);
     errno = ENOMEM;
@@ -439,11 +462,7 @@ static uring_t *uring_create(unsigned entries) {
 }
 
 static struct io_uring_sqe *uring_sqe(uring_t *r) {
-  unsigned tail = *r->sq_tail;
-  struct io_uring_sqe *sqe = &r->sqes[tail & *r->sq_mask];
-  memset(sqe, 0, sizeof *sqe);
-  __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-  return sqe;
+  return ring_sqe(&r->m);
 }
 
 static int uring_enter(uring_t *r, unsigned submit, unsigned wait, long timeoutNs) {
@@ -451,19 +470,19 @@ static int uring_enter(uring_t *r, unsigned submit, unsigned wait, long timeoutN
   struct io_uring_getevents_arg arg;
   memset(&arg, 0, sizeof arg);
   arg.ts = (uint64_t)(uintptr_t)&ts;
-  int ret = (int)syscall(__NR_io_uring_enter, r->fd, submit, wait, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+  int ret = (int)syscall(__NR_io_uring_enter, r->m.fd, submit, wait, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
                          &arg, sizeof arg);
   return ret < 0 ? -errno : ret;
 }
 
 /* Reaps completions into r->res[user_data]; returns how many. */
 static unsigned uring_reap(uring_t *r) {
-  unsigned head = *r->cq_head, tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE), n = 0;
+  unsigned head = *r->m.cq_head, tail = __atomic_load_n(r->m.cq_tail, __ATOMIC_ACQUIRE), n = 0;
   for (; head != tail; head++, n++) {
-    const struct io_uring_cqe *c = &r->cqes[head & *r->cq_mask];
-    if (c->user_data < r->entries) r->res[c->user_data] = c->res;
+    const struct io_uring_cqe *c = &r->m.cqes[head & *r->m.cq_mask];
+    if (c->user_data < r->m.sq_entries) r->res[c->user_data] = c->res;
   }
-  __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+  __atomic_store_n(r->m.cq_head, head, __ATOMIC_RELEASE);
   return n;
 }
 
@@ -587,7 +606,7 @@ static napi_value uring_drain(napi_env env, napi_callback_info info) {
   int slot = 0; /* next free slot (a round's -EAGAIN leaves its slot unused) */
   int rounds = 0;
   for (; slot < maxPackets && rounds < URING_ROUNDS; rounds++) {
-    int room = maxPackets - slot < (int)r->entries ? maxPackets - slot : (int)r->entries;
+    int room = maxPackets - slot < (int)r->m.sq_entries ? maxPackets - slot : (int)r->m.sq_entries;
     int k = epoll_wait(epfd, r->events, room, 0);
     if (k < 0) {
       if (errno == EINTR) continue;
@@ -661,7 +680,7 @@ static napi_value uring_send(napi_env env, napi_callback_info info) {
   if (r->broken) return int_value(env, -ECANCELED);
   int sent = 0;
   for (int i = 0; i < count && !r->broken;) {
-    int k = count - i < (int)r->entries ? count - i : (int)r->entries;
+    int k = count - i < (int)r->m.sq_entries ? count - i : (int)r->m.sq_entries;
     for (int j = 0; j < k; j++) {
       const uint32_t *m = meta + (size_t)(i + j) * TX_WORDS;
       size_t off = m[1], len = m[2];
@@ -728,15 +747,7 @@ static napi_value uring_send(napi_env env, napi_callback_info info) {
 #define RX_CANCEL_TAG UINT64_MAX
 
 typedef struct {
-  int fd;
-  unsigned sq_entries, cq_entries;
-  unsigned *sq_tail, *sq_mask, *cq_head, *cq_tail, *cq_mask;
-  struct io_uring_sqe *sqes;
-  struct io_uring_cqe *cqes;
-  void *ring_ptr;
-  size_t ring_len;
-  void *sqe_ptr;
-  size_t sqe_len;
+  ring_map_t m;
   struct io_uring_buf_ring *br;
   unsigned nbufs;
   uint16_t tail;
@@ -748,9 +759,7 @@ typedef struct {
 } rxring_t;
 
 static void rxring_free(napi_env env, rxring_t *r) {
-  if (r->fd >= 0) close(r->fd); /* the kernel cancels whatever is still armed */
-  if (r->sqe_ptr) munmap(r->sqe_ptr, r->sqe_len);
-  if (r->ring_ptr) munmap(r->ring_ptr, r->ring_len);
+  ring_unmap(&r->m); /* the kernel cancels whatever is still armed */
   free(r->br);
   if (env && r->ref) napi_delete_reference(env, r->ref);
   free(r);
@@ -762,16 +771,12 @@ static void rxring_finalize(napi_env env, void *data, void *hint) {
 }
 
 static struct io_uring_sqe *rx_sqe(rxring_t *r) {
-  unsigned tail = *r->sq_tail;
-  struct io_uring_sqe *sqe = &r->sqes[tail & *r->sq_mask];
-  memset(sqe, 0, sizeof *sqe);
-  __atomic_store_n(r->sq_tail, tail + 1, __ATOMIC_RELEASE);
-  return sqe;
+  return ring_sqe(&r->m);
 }
 
 static int rx_enter(rxring_t *r, unsigned submit) {
   for (int tries = 0; tries < 4; tries++) {
-    int ret = (int)syscall(__NR_io_uring_enter, r->fd, submit, 0, IORING_ENTER_GETEVENTS, NULL, 0);
+    int ret = (int)syscall(__NR_io_uring_enter, r->m.fd, submit, 0, IORING_ENTER_GETEVENTS, NULL, 0);
     if (ret >= 0) return ret;
     if (errno != EINTR && errno != EAGAIN && errno != EBUSY) return -errno;
   }
@@ -795,7 +800,7 @@ static void rx_prep_arm(rxring_t *r, int fd, uint32_t token) {
 /* Arms `count` sockets (fd, token pairs), a submission queue's worth per io_uring_enter. 0 or -errno. */
 static int rx_arm_many(rxring_t *r, const int32_t *pairs, int count) {
   for (int i = 0; i < count;) {
-    int k = count - i < (int)r->sq_entries ? count - i : (int)r->sq_entries;
+    int k = count - i < (int)r->m.sq_entries ? count - i : (int)r->m.sq_entries;
     for (int j = 0; j < k; j++) rx_prep_arm(r, pairs[2 * (i + j)], (uint32_t)pairs[2 * (i + j) + 1]);
     int ret = rx_enter(r, (unsigned)k);
     if (ret < 0) return ret;
@@ -829,10 +834,10 @@ static int rx_reap(rxring_t *r, uint32_t *meta, int max) {
     __atomic_store_n(&r->br->tail, r->tail, __ATOMIC_RELEASE);
     r->pending = 0;
   }
-  unsigned head = *r->cq_head, tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+  unsigned head = *r->m.cq_head, tail = __atomic_load_n(r->m.cq_tail, __ATOMIC_ACQUIRE);
   int n = 0;
   for (; head != tail && n < max; head++) {
-    const struct io_uring_cqe *c = &r->cqes[head & *r->cq_mask];
+    const struct io_uring_cqe *c = &r->m.cqes[head & *r->m.cq_mask];
     if (c->user_data == RX_CANCEL_TAG) continue;
     uint32_t token = (uint32_t)c->user_data;
     /* A completion reports at most two entries (its datagram, then its end): take it only whole. */
@@ -868,7 +873,7 @@ static int rx_reap(rxring_t *r, uint32_t *meta, int max) {
       n++;
     }
   }
-  __atomic_store_n(r->cq_head, head, __ATOMIC_RELEASE);
+  __atomic_store_n(r->m.cq_head, head, __ATOMIC_RELEASE);
   return n;
 }
 
@@ -925,7 +930,7 @@ static napi_value rx_open(napi_env env, napi_callback_info info) {
     return int_value(env, -EINVAL);
   rxring_t *r = calloc(1, sizeof *r);
   if (!r) return int_value(env, -ENOMEM);
-  r->fd = -1;
+  r->m.fd = -1;
   struct io_uring_params p;
   memset(&p, 0, sizeof p);
   p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN | IORING_SETUP_CQSIZE;
@@ -938,34 +943,8 @@ static napi_value rx_open(napi_env env, napi_callback_info info) {
     free(r);
     return int_value(env, -e);
   }
-  r->fd = fd;
-  int err = 0;
-  if (!(p.features & IORING_FEAT_SINGLE_MMAP) || !(p.features & IORING_FEAT_NODROP)) err = ENOSYS;
+  int err = ring_map(&r->m, fd, &p);
   if (!err) {
-    r->sq_entries = p.sq_entries;
-    r->cq_entries = p.cq_entries;
-    size_t sqLen = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-    size_t cqLen = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-    r->ring_len = sqLen > cqLen ? sqLen : cqLen;
-    r->ring_ptr = mmap(NULL, r->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
-    if (r->ring_ptr == MAP_FAILED) r->ring_ptr = NULL, err = errno;
-  }
-  if (!err) {
-    r->sqe_len = p.sq_entries * sizeof(struct io_uring_sqe);
-    r->sqe_ptr = mmap(NULL, r->sqe_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-    if (r->sqe_ptr == MAP_FAILED) r->sqe_ptr = NULL, err = errno;
-  }
-  if (!err) {
-    uint8_t *base = r->ring_ptr;
-    r->sq_tail = (unsigned *)(base + p.sq_off.tail);
-    r->sq_mask = (unsigned *)(base + p.sq_off.ring_mask);
-    unsigned *array = (unsigned *)(base + p.sq_off.array);
-    for (unsigned i = 0; i < p.sq_entries; i++) array[i] = i;
-    r->cq_head = (unsigned *)(base + p.cq_off.head);
-    r->cq_tail = (unsigned *)(base + p.cq_off.tail);
-    r->cq_mask = (unsigned *)(base + p.cq_off.ring_mask);
-    r->cqes = (struct io_uring_cqe *)(base + p.cq_off.cqes);
-    r->sqes = r->sqe_ptr;
     r->mem = mem;
     r->slotSize = (size_t)slotSize;
     r->nbufs = (unsigned)slots;
@@ -1038,7 +1017,7 @@ static napi_value rx_arm_js(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "udp_batch.rxArm: pairs shorter than count");
     return NULL;
   }
-  if (r->fd < 0) return int_value(env, -EBADF);
+  if (r->m.fd < 0) return int_value(env, -EBADF);
   return int_value(env, rx_arm_many(r, pairs, count));
 }
 
@@ -1048,7 +1027,7 @@ static napi_value rx_cancel_js(napi_env env, napi_callback_info info) {
   rxring_t *r;
   int32_t fd;
   if (!get_rx(env, argv[0], &r) || !get_i32(env, argv[1], &fd)) return NULL;
-  if (r->fd < 0) return int_value(env, -EBADF);
+  if (r->m.fd < 0) return int_value(env, -EBADF);
   return int_value(env, rx_cancel(r, fd));
 }
 
@@ -1072,7 +1051,7 @@ static napi_value rx_drain(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "udp_batch.rxDrain: meta smaller than max entries");
     return NULL;
   }
-  if (r->fd < 0) return int_value(env, -EBADF);
+  if (r->m.fd < 0) return int_value(env, -EBADF);
   int ret = rx_enter(r, 0);
   if (ret < 0) return int_value(env, ret);
   return int_value(env, rx_reap(r, meta, max));
@@ -1083,9 +1062,9 @@ static napi_value rx_close(napi_env env, napi_callback_info info) {
   ARGS(1);
   rxring_t *r;
   if (!get_rx(env, argv[0], &r)) return NULL;
-  if (r->fd >= 0) {
-    close(r->fd);
-    r->fd = -1;
+  if (r->m.fd >= 0) {
+    close(r->m.fd);
+    r->m.fd = -1;
   }
   return int_value(env, 0);
 }
