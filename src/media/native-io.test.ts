@@ -73,6 +73,35 @@ function io(opts?: ConstructorParameters<typeof NativeIo>[1], a: UdpBatchAddon =
   return n;
 }
 
+/** Two sockets of `n` sharing one sink, `count` datagrams queued on each ([0xa, i] and [0xb, i]). */
+async function twoSocketsQueued(n: NativeIo, count: number): Promise<ReturnType<typeof collector>> {
+  const a = n.bind('127.0.0.1', 0)!;
+  const b = n.bind('127.0.0.1', 0)!;
+  const sink = collector();
+  a.setSink(sink);
+  b.setSink(sink);
+  const c = await client();
+  await sendAll(
+    c,
+    a.port,
+    Array.from({ length: count }, (_, i) => Buffer.from([0xa, i])),
+  );
+  await sendAll(
+    c,
+    b.port,
+    Array.from({ length: count }, (_, i) => Buffer.from([0xb, i])),
+  );
+  return sink;
+}
+
+/** Per socket of `twoSocketsQueued`, every datagram arrived, in order. */
+function expectInOrderPerSocket(sink: ReturnType<typeof collector>, count: number): void {
+  for (const tag of [0xa, 0xb]) {
+    const seq = sink.got.filter((g) => g.bytes[0] === tag).map((g) => g.bytes[1]);
+    expect(seq).toEqual(Array.from({ length: count }, (_, i) => i));
+  }
+}
+
 /** Waits (event-driven, with a deadline) until `socket` has received `count` datagrams. */
 function receive(socket: Socket, count: number, ms = 3000): Promise<Array<{ msg: Buffer; port: number }>> {
   const got: Array<{ msg: Buffer; port: number }> = [];
@@ -137,22 +166,7 @@ describe.each(['io_uring', 'io_uring-epoll', 'syscalls'] as const)(
 
     it('a full receive buffer leaves the rest queued for the next drain (bounded work per tick)', async () => {
       const n = io({ rxSlots: 10, maxRounds: 2 });
-      const a = n.bind('127.0.0.1', 0)!;
-      const b = n.bind('127.0.0.1', 0)!;
-      const sink = collector();
-      a.setSink(sink);
-      b.setSink(sink);
-      const c = await client();
-      await sendAll(
-        c,
-        a.port,
-        Array.from({ length: 25 }, (_, i) => Buffer.from([0xa, i])),
-      );
-      await sendAll(
-        c,
-        b.port,
-        Array.from({ length: 25 }, (_, i) => Buffer.from([0xb, i])),
-      );
+      const sink = await twoSocketsQueued(n, 25);
       if (which === 'io_uring') {
         // The receive ring's 32 slots (2 × rxSlots, rounded up to a power of two) run out first: the
         // rest waits in the sockets until their receives are armed again; every drain stays in its
@@ -167,10 +181,7 @@ describe.each(['io_uring', 'io_uring-epoll', 'syscalls'] as const)(
       expect(n.drain()).toBe(0);
       expect(sink.got.length).toBe(50);
       // Per socket, order is kept; both sockets were served.
-      for (const tag of [0xa, 0xb]) {
-        const seq = sink.got.filter((g) => g.bytes[0] === tag).map((g) => g.bytes[1]);
-        expect(seq).toEqual(Array.from({ length: 25 }, (_, i) => i));
-      }
+      expectInOrderPerSocket(sink, 25);
     });
 
     it('a datagram longer than a slot arrives truncated and flagged; the next one is intact', async () => {
@@ -453,28 +464,10 @@ describe('the receive ring (multishot RECVMSG into provided slots)', () => {
   it('slots running out under overload end a socket’s receive; it is armed again and nothing is lost or reordered', async () => {
     // 2 entries per drain call, one call per drain, 4 slots: 40 queued datagrams exhaust the slots.
     const n = io({ rxSlots: 2, maxRounds: 1 });
-    const a = n.bind('127.0.0.1', 0)!;
-    const b = n.bind('127.0.0.1', 0)!;
-    const sink = collector();
-    a.setSink(sink);
-    b.setSink(sink);
-    const c = await client();
-    await sendAll(
-      c,
-      a.port,
-      Array.from({ length: 20 }, (_, i) => Buffer.from([0xa, i])),
-    );
-    await sendAll(
-      c,
-      b.port,
-      Array.from({ length: 20 }, (_, i) => Buffer.from([0xb, i])),
-    );
+    const sink = await twoSocketsQueued(n, 20);
     for (let d = 0; d < 200 && sink.got.length < 40; d++) expect(n.drain()).toBeLessThanOrEqual(2);
     expect(sink.got.length).toBe(40);
-    for (const tag of [0xa, 0xb]) {
-      const seq = sink.got.filter((g) => g.bytes[0] === tag).map((g) => g.bytes[1]);
-      expect(seq).toEqual(Array.from({ length: 20 }, (_, i) => i));
-    }
+    expectInOrderPerSocket(sink, 20);
     expect(n.counters.rxRearms).toBeGreaterThan(0);
     expect(n.drain()).toBe(0);
     expect(n.dump().rx).toBe('ring');
