@@ -129,6 +129,37 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 100; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
+/** A customer call answered by alice (the only agent on the queue); rita (a remote phone) available. */
+async function answeredCall(): Promise<{ conversationId: string; agentId: string; ritaId: string }> {
+  await onQueue('alice');
+  const queue = await findQueueByNumber(store.db, '5000');
+  const view = await services.conversations.startInbound(orgId, queue!.id, { name: 'Carol' });
+  await settle();
+  expect(invites[0], 'the agent was called').toBeDefined();
+  const rec = services.conversations.record(orgId, view.id)!;
+  const agent = rec.participants.find((p) => p.purpose === 'agent')!;
+  await services.conversations.apply(orgId, view.id, { type: 'answer', participantId: agent.id });
+  const rita = await findUserByUsername(store.db, 'rita');
+  await setPresence(store.db, orgId, rita!.id, 'AVAILABLE');
+  return { conversationId: view.id, agentId: agent.id, ritaId: rita!.id };
+}
+
+/** Rita starts monitoring the agent of `answeredCall()`. */
+function ritaMonitors(call: { conversationId: string; agentId: string; ritaId: string }) {
+  return services.supervision.start(
+    {
+      userId: call.ritaId,
+      orgId,
+      username: 'rita',
+      permissions: ['conversation:call:monitor'],
+      sourceAddress: '127.0.0.1',
+    } as never,
+    call.conversationId,
+    call.agentId,
+    'monitor',
+  );
+}
+
 describe('CallControl on fake time', () => {
   it('rings the longest-idle agent with auto-answer; after the ring timeout: CANCEL, NOT_RESPONDING, the next agent', async () => {
     const alice = await onQueue('alice');
@@ -158,29 +189,10 @@ describe('CallControl on fake time', () => {
   });
 
   it('a remote supervisor phone that declines (603) → supervision.failed declined; nothing left allocated', async () => {
-    await onQueue('alice');
-    const queue = await findQueueByNumber(store.db, '5000');
-    const view = await services.conversations.startInbound(orgId, queue!.id, { name: 'Carol' });
-    await settle();
-    const agentInvite = invites[0]!;
-    expect(agentInvite).toBeDefined();
-    const rec = services.conversations.record(orgId, view.id)!;
-    const agent = rec.participants.find((p) => p.purpose === 'agent')!;
-    await services.conversations.apply(orgId, view.id, { type: 'answer', participantId: agent.id });
-    const rita = await findUserByUsername(store.db, 'rita');
-    await setPresence(store.db, orgId, rita!.id, 'AVAILABLE');
-    const started = await services.supervision.start(
-      {
-        userId: rita!.id,
-        orgId,
-        username: 'rita',
-        permissions: ['conversation:call:monitor'],
-        sourceAddress: '127.0.0.1',
-      } as never,
-      view.id,
-      agent.id,
-      'monitor',
-    );
+    const call = await answeredCall();
+    const view = { id: call.conversationId };
+    const agent = { id: call.agentId };
+    const started = await ritaMonitors(call);
     await settle();
     const ring = invites.find((i) => i.target === 'sip:155@127.0.0.1:5080');
     expect(ring?.options.autoAnswer).toBe(false);
@@ -199,31 +211,13 @@ describe('CallControl on fake time', () => {
   });
 
   it('the conversation ending while a supervisor leg’s media is still being allocated leaves nothing allocated', async () => {
-    await onQueue('alice');
-    const queue = await findQueueByNumber(store.db, '5000');
-    const view = await services.conversations.startInbound(orgId, queue!.id, { name: 'Carol' });
-    await settle();
-    const rec = services.conversations.record(orgId, view.id)!;
-    const agent = rec.participants.find((p) => p.purpose === 'agent')!;
-    await services.conversations.apply(orgId, view.id, { type: 'answer', participantId: agent.id });
-    const rita = await findUserByUsername(store.db, 'rita');
-    await setPresence(store.db, orgId, rita!.id, 'AVAILABLE');
+    const call = await answeredCall();
+    const view = { id: call.conversationId };
     let allocated!: () => void;
     allocating = new Promise<void>((r) => {
       allocated = r;
     });
-    const started = await services.supervision.start(
-      {
-        userId: rita!.id,
-        orgId,
-        username: 'rita',
-        permissions: ['conversation:call:monitor'],
-        sourceAddress: '127.0.0.1',
-      } as never,
-      view.id,
-      agent.id,
-      'monitor',
-    );
+    const started = await ritaMonitors(call);
     await settle();
     // The engine is still allocating the supervisor's media when the conversation ends (the
     // customer hangs up): the leg is released before it has media.
